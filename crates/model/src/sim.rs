@@ -1,0 +1,328 @@
+//! A single run as a library call: parameters and seed in, outcome (and optionally a
+//! trajectory) out.
+//!
+//! [`Simulation`] owns one `World` and one `Schedule` and is meant to be reused run after run
+//! by a worker: building a schedule costs more than a short run. Between runs every agent
+//! entity is despawned and every resource replaced, so nothing leaks from one run into the
+//! next (a test checks that a reused simulation gives the same bytes as a fresh one).
+
+use bevy_ecs::prelude::*;
+
+use crate::mechanisms::{self as m, Crossing, FabState, Polarity};
+use crate::params::Scenario;
+use crate::prepared::Prepared;
+use crate::rng::{KeyedStream, Purpose, id_hash, run_seed};
+use crate::state::*;
+use crate::systems::build_schedule;
+
+/// Which run of which study.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RunKey {
+    /// The study seed.
+    pub study_seed: u64,
+    /// The run index within the study.
+    pub run: u64,
+}
+
+impl RunKey {
+    /// The run's own seed, derived only from (study seed, run index).
+    pub fn seed(self) -> u64 {
+        run_seed(self.study_seed, self.run)
+    }
+}
+
+/// What a run reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunResult {
+    /// The run's key.
+    pub key: RunKey,
+    /// The run's seed.
+    pub seed: u64,
+    /// Outcome.
+    pub polarity: Polarity,
+    /// Leader bloc index (into the sorted bloc ids).
+    pub leader: Option<usize>,
+    /// Each bloc's threshold crossing, grid tick (1/48 year).
+    pub crossings: Vec<Option<u32>>,
+    /// First crossing, tick.
+    pub first_tick: Option<u32>,
+    /// Second crossing (any time before the run ended), tick.
+    pub second_tick: Option<u32>,
+    /// Decisive window length, ticks (when there is a leader).
+    pub window_ticks: Option<u32>,
+    /// The leader's crossing of the decisive level, tick.
+    pub decisive_tick: Option<u32>,
+    /// Follower's capability lag at the first crossing, months.
+    pub follower_lag_months: Option<f64>,
+    /// Steps simulated.
+    pub steps: u32,
+    /// Trajectory rows, when requested.
+    pub trace: Vec<TraceRow>,
+}
+
+impl RunResult {
+    /// First-to-second lag, years.
+    pub fn lag_years(&self) -> Option<f64> {
+        Some(m::tick_year(self.second_tick? - self.first_tick?))
+    }
+}
+
+/// Options of one run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Record a per-step trajectory of every agent.
+    pub trace: bool,
+}
+
+/// A reusable simulation: one World and one Schedule.
+pub struct Simulation {
+    world: World,
+    schedule: Schedule,
+}
+
+impl Default for Simulation {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Simulation {
+    /// A new simulation with its schedule built and initialised.
+    pub fn new() -> Self {
+        let mut world = World::new();
+        let mut schedule = build_schedule();
+        reset(
+            &mut world,
+            Prepared::new(&crate::testworld::test_world()),
+            0,
+            false,
+        );
+        // Build the schedule once up front (it panics only on a malformed schedule, which is
+        // a bug in this crate, not a property of any input).
+        let _ = schedule.initialize(&mut world);
+        Simulation { world, schedule }
+    }
+
+    /// Runs one world to its outcome.
+    pub fn run(&mut self, scenario: &Scenario<f64>, key: RunKey, opts: RunOptions) -> RunResult {
+        self.run_prepared(Prepared::new(scenario), key, opts)
+    }
+
+    /// Runs one world from an already resolved scenario.
+    pub fn run_prepared(&mut self, prepared: Prepared, key: RunKey, opts: RunOptions) -> RunResult {
+        let seed = key.seed();
+        let max_steps = prepared.max_steps;
+        reset(&mut self.world, prepared, seed, opts.trace);
+        let mut steps = 0;
+        while steps < max_steps {
+            self.schedule.run(&mut self.world);
+            steps += 1;
+            if self.world.resource::<OutcomeTracker>().done {
+                break;
+            }
+        }
+        let tracker = self.world.resource::<OutcomeTracker>().clone();
+        let trace = std::mem::take(&mut self.world.resource_mut::<Trace>().rows);
+        summarize(key, seed, &tracker, steps, trace)
+    }
+
+    /// The World (for tests that inspect agents).
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+}
+
+/// Runs one world with a fresh simulation (convenient; a worker should reuse a [`Simulation`]).
+pub fn run_once(scenario: &Scenario<f64>, key: RunKey, opts: RunOptions) -> RunResult {
+    Simulation::new().run(scenario, key, opts)
+}
+
+fn summarize(
+    key: RunKey,
+    seed: u64,
+    t: &OutcomeTracker,
+    steps: u32,
+    trace: Vec<TraceRow>,
+) -> RunResult {
+    let window = t.window_ticks.unwrap_or(0);
+    let (polarity, leader) = m::classify(&t.crossings, window);
+    let mut order: Vec<Crossing> = t.crossings.iter().flatten().copied().collect();
+    order.sort_by(|a, b| {
+        a.tick
+            .cmp(&b.tick)
+            .then(b.capability.total_cmp(&a.capability))
+    });
+    RunResult {
+        key,
+        seed,
+        polarity,
+        leader,
+        crossings: t.crossings.iter().map(|c| c.map(|c| c.tick)).collect(),
+        first_tick: order.first().map(|c| c.tick),
+        second_tick: order.get(1).map(|c| c.tick),
+        window_ticks: t.window_ticks.filter(|_| leader.is_some()),
+        decisive_tick: t.decisive_tick,
+        follower_lag_months: t.follower_lag_years.map(|y| y * 12.0),
+        steps,
+        trace,
+    }
+}
+
+/// Despawns the previous run's agents, replaces every resource and spawns this run's agents.
+fn reset(world: &mut World, p: Prepared, seed: u64, trace: bool) {
+    let old: Vec<Entity> = world
+        .query_filtered::<Entity, With<Agent>>()
+        .iter(world)
+        .collect();
+    for e in old {
+        world.despawn(e);
+    }
+    let nb = p.bloc_ids.len();
+    let nf = p.firms.len();
+    let hist = p.max_steps as usize + 1;
+
+    // Paradigm: discoverer and adoption years.
+    let adoption: Vec<f64> = match &p.paradigm {
+        None => vec![f64::INFINITY; nf],
+        Some(pc) if nf > 0 => {
+            let disc = pc.discoverer.unwrap_or_else(|| {
+                let u = KeyedStream::<1>::from_hash(
+                    seed,
+                    Purpose::ParadigmDiscovery,
+                    id_hash("paradigm"),
+                )
+                .uniforms(0)[0];
+                ((u * nf as f64) as usize).min(nf - 1)
+            });
+            let disc_bloc = p.firms[disc].bloc;
+            (0..nf)
+                .map(|i| {
+                    if i == disc {
+                        pc.arrival
+                    } else if p.firms[i].bloc == disc_bloc {
+                        pc.arrival + pc.lag_in
+                    } else {
+                        pc.arrival + pc.lag_cross
+                    }
+                })
+                .collect()
+        }
+        Some(_) => Vec::new(),
+    };
+
+    for (idx, _) in p.nations.iter().enumerate() {
+        world.spawn((Agent, NationAgent { idx }));
+    }
+    for (idx, c) in p.fabs.iter().enumerate() {
+        world.spawn((
+            Agent,
+            FabAgent {
+                idx,
+                state: FabState::new(c),
+            },
+        ));
+    }
+    let mut frontier = Frontier {
+        capability: vec![vec![f64::NEG_INFINITY; hist]; nb],
+        own_eff: vec![vec![f64::NEG_INFINITY; hist]; nb],
+        ai_eff: vec![vec![0.0; hist]; nb],
+        world_capability: vec![f64::NEG_INFINITY; hist],
+        world_own_eff: vec![f64::NEG_INFINITY; hist],
+        world_ai_eff: vec![0.0; hist],
+        crossed: vec![false; nb],
+        scratch: vec![(f64::NEG_INFINITY, f64::NEG_INFINITY, 0.0); nf],
+    };
+    let cpd = p.tech.capability_per_decade;
+    for (idx, c) in p.firms.iter().enumerate() {
+        let own_eff = crate::math::log10(c.p.algo_efficiency.clamp(1e-12, 1e12));
+        let training_share = c.p.training_share.clamp(0.0, 1.0);
+        let fleet = c.p.fleet_h100e.max(0.0);
+        let training_flop = m::training_flop(fleet, training_share, p.flop_per_h100e_run);
+        let log10_effective = m::log10_or_zero(training_flop) + own_eff;
+        let capability = m::capability(log10_effective, cpd);
+        frontier.scratch[idx] = (capability, own_eff, 0.0);
+        world.spawn((
+            Agent,
+            FirmAgent {
+                idx,
+                bloc: c.bloc,
+                nation: c.nation,
+                funding: c.p.funding_usd_per_year.max(0.0),
+                funding_step: m::per_step(c.p.funding_growth_per_year, p.dt),
+                revenue_frontier: c.p.revenue_usd_per_year.max(0.0),
+                revenue_step: m::per_step(p.econ.revenue_growth_per_year, p.dt),
+                revenue: 0.0,
+                budget: 0.0,
+                cash: c.p.cash_usd.max(0.0),
+                spend: 0.0,
+                stockpile_spend: 0.0,
+                fleet_h100e: fleet,
+                training_share,
+                own_eff,
+                ai_eff: 0.0,
+                last_gain: 0.0,
+                adopted_at: adoption.get(idx).copied().unwrap_or(f64::INFINITY),
+                paradigm_gain: 0.0,
+                training_flop,
+                log10_effective,
+                capability,
+                bought_h100e: 0.0,
+                compliant_h100e: 0.0,
+                compliant_chips: 0.0,
+                smuggled_h100e: 0.0,
+                smuggled_chips: 0.0,
+                seized_h100e: 0.0,
+                cloud_h100e: 0.0,
+                price_paid: 0.0,
+                stream: KeyedStream::from_hash(seed, Purpose::Innovation, c.hash),
+            },
+        ));
+    }
+    crate::systems::push_frontier(&mut frontier, &p, 0);
+
+    let market = ChipMarket {
+        pools: vec![m::Pool::default(); nb * 2]
+            .into_iter()
+            .map(|mut pool| {
+                pool.last_scarcity = 1.0;
+                pool
+            })
+            .collect(),
+        fab_supply: vec![(0, 0.0, 0.0, 0.0); p.fabs.len()],
+        requests: vec![Vec::new(); nf],
+        nation_of: p.firms.iter().map(|f| f.nation).collect(),
+        capped_demand: vec![0.0; p.nations.len()],
+        expected_seizure: vec![0.0; nb],
+        bloc_of: p.firms.iter().map(|f| f.bloc).collect(),
+        smuggling_capacity: vec![f64::INFINITY; nb],
+        smuggling_fill: vec![1.0; nb],
+        expected_smuggling_fill: vec![1.0; nb],
+        smuggle_attempt_chips: vec![0.0; nb],
+        through_share: vec![1.0; nb],
+        smuggling_streams: p
+            .bloc_ids
+            .iter()
+            .map(|b| KeyedStream::new(seed, Purpose::Smuggling, b))
+            .collect(),
+    };
+    world.insert_resource(market);
+    world.insert_resource(Budgets {
+        raw: vec![0.0; nf],
+        factor: vec![1.0; nb],
+    });
+    world.insert_resource(frontier);
+    world.insert_resource(OutcomeTracker {
+        crossings: vec![None; nb],
+        ..OutcomeTracker::default()
+    });
+    world.insert_resource(Trace {
+        enabled: trace,
+        rows: Vec::new(),
+    });
+    world.insert_resource(Clock::default());
+    world.insert_resource(Rules::default());
+    world.insert_resource(RunParams {
+        prepared: p,
+        run_seed: seed,
+    });
+}
