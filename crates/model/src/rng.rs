@@ -60,7 +60,7 @@ fn key(words: [u64; 4]) -> ChaCha8Rng {
 
 /// Converts 64 random bits to a uniform in the open interval (0, 1).
 pub fn unit_open(bits: u64) -> f64 {
-    ((bits >> 11) as f64 + 0.5) * (1.0 / 9_007_199_254_740_992.0)
+    ((bits >> 12) as f64 + 0.5) * (1.0 / 4_503_599_627_370_496.0)
 }
 
 /// The uniform draw for an uncertain parameter at `path` in run `run` of a study. Depends on
