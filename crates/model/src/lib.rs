@@ -11,10 +11,12 @@
 //! here. Randomness comes only from keyed ChaCha streams ([`rng`]); transcendental functions
 //! come from `libm` ([`math`]) so every machine computes the same bits.
 
+pub mod kernels;
 pub mod math;
 pub mod mechanisms;
 pub mod params;
 pub mod prepared;
+pub mod reference;
 pub mod rng;
 pub mod sim;
 pub mod state;

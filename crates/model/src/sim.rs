@@ -137,7 +137,7 @@ pub fn run_once(scenario: &Scenario<f64>, key: RunKey, opts: RunOptions) -> RunR
     Simulation::new().run(scenario, key, opts)
 }
 
-fn summarize(
+pub(crate) fn summarize(
     key: RunKey,
     seed: u64,
     t: &OutcomeTracker,
@@ -168,6 +168,29 @@ fn summarize(
     }
 }
 
+/// Everything a run starts from: the agents' components and the resources, as plain data.
+/// The ECS driver spawns and inserts them; the reference driver uses them directly.
+pub struct InitialState {
+    /// The run's constants.
+    pub run: RunParams,
+    /// Nations, in id order.
+    pub nations: Vec<NationAgent>,
+    /// Fabs, in id order.
+    pub fabs: Vec<FabAgent>,
+    /// Firms, in id order.
+    pub firms: Vec<FirmAgent>,
+    /// The chip market.
+    pub market: ChipMarket,
+    /// Budgets.
+    pub budgets: Budgets,
+    /// Frontier histories (index 0 filled).
+    pub frontier: Frontier,
+    /// Outcome tracker.
+    pub tracker: OutcomeTracker,
+    /// Trace.
+    pub trace: Trace,
+}
+
 /// Despawns the previous run's agents, replaces every resource and spawns this run's agents.
 fn reset(world: &mut World, p: Prepared, seed: u64, trace: bool) {
     let old: Vec<Entity> = world
@@ -177,6 +200,28 @@ fn reset(world: &mut World, p: Prepared, seed: u64, trace: bool) {
     for e in old {
         world.despawn(e);
     }
+    let st = initial_state(p, seed, trace);
+    for n in st.nations {
+        world.spawn((Agent, n));
+    }
+    for f in st.fabs {
+        world.spawn((Agent, f));
+    }
+    for f in st.firms {
+        world.spawn((Agent, f));
+    }
+    world.insert_resource(st.market);
+    world.insert_resource(st.budgets);
+    world.insert_resource(st.frontier);
+    world.insert_resource(st.tracker);
+    world.insert_resource(st.trace);
+    world.insert_resource(Clock::default());
+    world.insert_resource(Rules::default());
+    world.insert_resource(st.run);
+}
+
+/// The initial state of a run (never fails, never panics).
+pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
     let nb = p.bloc_ids.len();
     let nf = p.firms.len();
     let hist = p.max_steps as usize + 1;
@@ -210,18 +255,19 @@ fn reset(world: &mut World, p: Prepared, seed: u64, trace: bool) {
         Some(_) => Vec::new(),
     };
 
-    for (idx, _) in p.nations.iter().enumerate() {
-        world.spawn((Agent, NationAgent { idx }));
-    }
-    for (idx, c) in p.fabs.iter().enumerate() {
-        world.spawn((
-            Agent,
-            FabAgent {
-                idx,
-                state: FabState::new(c),
-            },
-        ));
-    }
+    let nations: Vec<NationAgent> = (0..p.nations.len())
+        .map(|idx| NationAgent { idx })
+        .collect();
+    let fabs: Vec<FabAgent> = p
+        .fabs
+        .iter()
+        .enumerate()
+        .map(|(idx, c)| FabAgent {
+            idx,
+            state: FabState::new(c),
+        })
+        .collect();
+    let mut firms = Vec::with_capacity(nf);
     let mut frontier = Frontier {
         capability: vec![vec![f64::NEG_INFINITY; hist]; nb],
         own_eff: vec![vec![f64::NEG_INFINITY; hist]; nb],
@@ -241,44 +287,41 @@ fn reset(world: &mut World, p: Prepared, seed: u64, trace: bool) {
         let log10_effective = m::log10_or_zero(training_flop) + own_eff;
         let capability = m::capability(log10_effective, cpd);
         frontier.scratch[idx] = (capability, own_eff, 0.0);
-        world.spawn((
-            Agent,
-            FirmAgent {
-                idx,
-                bloc: c.bloc,
-                nation: c.nation,
-                funding: c.p.funding_usd_per_year.max(0.0),
-                funding_step: m::per_step(c.p.funding_growth_per_year, p.dt),
-                revenue_frontier: c.p.revenue_usd_per_year.max(0.0),
-                revenue_step: m::per_step(p.econ.revenue_growth_per_year, p.dt),
-                revenue: 0.0,
-                budget: 0.0,
-                cash: c.p.cash_usd.max(0.0),
-                spend: 0.0,
-                stockpile_spend: 0.0,
-                fleet_h100e: fleet,
-                training_share,
-                own_eff,
-                ai_eff: 0.0,
-                last_gain: 0.0,
-                adopted_at: adoption.get(idx).copied().unwrap_or(f64::INFINITY),
-                paradigm_gain: 0.0,
-                training_flop,
-                log10_effective,
-                capability,
-                bought_h100e: 0.0,
-                compliant_h100e: 0.0,
-                compliant_chips: 0.0,
-                smuggled_h100e: 0.0,
-                smuggled_chips: 0.0,
-                seized_h100e: 0.0,
-                cloud_h100e: 0.0,
-                price_paid: 0.0,
-                stream: KeyedStream::from_hash(seed, Purpose::Innovation, c.hash),
-            },
-        ));
+        firms.push(FirmAgent {
+            idx,
+            bloc: c.bloc,
+            nation: c.nation,
+            funding: c.p.funding_usd_per_year.max(0.0),
+            funding_step: m::per_step(c.p.funding_growth_per_year, p.dt),
+            revenue_frontier: c.p.revenue_usd_per_year.max(0.0),
+            revenue_step: m::per_step(p.econ.revenue_growth_per_year, p.dt),
+            revenue: 0.0,
+            budget: 0.0,
+            cash: c.p.cash_usd.max(0.0),
+            spend: 0.0,
+            stockpile_spend: 0.0,
+            fleet_h100e: fleet,
+            training_share,
+            own_eff,
+            ai_eff: 0.0,
+            last_gain: 0.0,
+            adopted_at: adoption.get(idx).copied().unwrap_or(f64::INFINITY),
+            paradigm_gain: 0.0,
+            training_flop,
+            log10_effective,
+            capability,
+            bought_h100e: 0.0,
+            compliant_h100e: 0.0,
+            compliant_chips: 0.0,
+            smuggled_h100e: 0.0,
+            smuggled_chips: 0.0,
+            seized_h100e: 0.0,
+            cloud_h100e: 0.0,
+            price_paid: 0.0,
+            stream: KeyedStream::from_hash(seed, Purpose::Innovation, c.hash),
+        });
     }
-    crate::systems::push_frontier(&mut frontier, &p, 0);
+    crate::kernels::push_frontier(&mut frontier, &p, 0);
 
     let market = ChipMarket {
         pools: vec![m::Pool::default(); nb * 2]
@@ -305,24 +348,27 @@ fn reset(world: &mut World, p: Prepared, seed: u64, trace: bool) {
             .map(|b| KeyedStream::new(seed, Purpose::Smuggling, b))
             .collect(),
     };
-    world.insert_resource(market);
-    world.insert_resource(Budgets {
-        raw: vec![0.0; nf],
-        factor: vec![1.0; nb],
-    });
-    world.insert_resource(frontier);
-    world.insert_resource(OutcomeTracker {
-        crossings: vec![None; nb],
-        ..OutcomeTracker::default()
-    });
-    world.insert_resource(Trace {
-        enabled: trace,
-        rows: Vec::new(),
-    });
-    world.insert_resource(Clock::default());
-    world.insert_resource(Rules::default());
-    world.insert_resource(RunParams {
-        prepared: p,
-        run_seed: seed,
-    });
+    InitialState {
+        budgets: Budgets {
+            raw: vec![0.0; nf],
+            factor: vec![1.0; nb],
+        },
+        tracker: OutcomeTracker {
+            crossings: vec![None; nb],
+            ..OutcomeTracker::default()
+        },
+        trace: Trace {
+            enabled: trace,
+            rows: Vec::new(),
+        },
+        run: RunParams {
+            prepared: p,
+            run_seed: seed,
+        },
+        nations,
+        fabs,
+        firms,
+        market,
+        frontier,
+    }
 }

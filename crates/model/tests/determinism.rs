@@ -86,3 +86,19 @@ fn adding_a_firm_changes_no_other_firms_draws() {
     let mut direct = KeyedStream::<8>::from_hash(seed, Purpose::Innovation, id_hash("cn-lab-a"));
     assert_eq!(a[0].1[5], direct.uniforms(5));
 }
+
+#[test]
+fn the_plain_reference_driver_gives_identical_results() {
+    // The ECS and the plain-Vec driver share every kernel; any difference would mean the ECS
+    // driver depends on something other than the model (e.g. query order).
+    let s = test_world();
+    let mut sim = Simulation::new();
+    for run in 0..6 {
+        let opts = RunOptions {
+            trace: run % 2 == 0,
+        };
+        let ecs = sim.run(&s, key(run), opts);
+        let plain = polarity_model::reference::run_reference(&s, key(run), opts);
+        assert_eq!(ecs, plain, "run {run}");
+    }
+}
