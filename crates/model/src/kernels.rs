@@ -118,6 +118,23 @@ pub fn reinvestment<F: DerefMut<Target = FirmAgent>>(
     let year = p.year(step);
     let rule = rules.0.in_force.map(|r| &p.rules[r]);
     let market = &mut *market;
+    // Planning is linear in the budget and depends on the firm only through its nation (access)
+    // and bloc, so plan once per nation with firms for one dollar, then scale: linear cost.
+    for (n, nation) in p.nations.iter().enumerate() {
+        if !market.nation_has_firms[n] {
+            continue;
+        }
+        let input = PlanInput {
+            bloc: nation.bloc,
+            access: rules.0.access[n],
+            rule,
+            budget: 1.0,
+            expected_seizure: market.expected_seizure[nation.bloc],
+            expected_smuggling_fill: market.expected_smuggling_fill[nation.bloc],
+            sharpness: p.econ.source_preference_sharpness,
+        };
+        m::plan_purchases(&input, &market.pools, &mut market.plans[n]);
+    }
     for mut f in firms {
         let stockpile_left = if rules.0.will_lose_access[f.nation] {
             rules.0.announced.map(|r| p.rules[r].start - year)
@@ -129,17 +146,14 @@ pub fn reinvestment<F: DerefMut<Target = FirmAgent>>(
             m::chip_spend(f.budget, c.p.reinvest_share, p.dt, f.cash, stockpile_left);
         f.cash -= extra;
         f.stockpile_spend = extra;
-        let input = PlanInput {
-            bloc: f.bloc,
-            access: rules.0.access[f.nation],
-            rule,
-            budget: spend,
-            expected_seizure: market.expected_seizure[f.bloc],
-            expected_smuggling_fill: market.expected_smuggling_fill[f.bloc],
-            sharpness: p.econ.source_preference_sharpness,
-        };
-        let idx = f.idx;
-        m::plan_purchases(&input, &market.pools, &mut market.requests[idx]);
+        let requests = &mut market.requests[f.idx];
+        requests.clear();
+        if spend > 0.0 {
+            requests.extend(market.plans[f.nation].iter().map(|r| m::Request {
+                spend: r.spend * spend,
+                ..*r
+            }));
+        }
     }
 }
 

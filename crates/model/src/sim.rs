@@ -334,6 +334,14 @@ pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
         fab_supply: vec![(0, 0.0, 0.0, 0.0); p.fabs.len()],
         requests: vec![Vec::new(); nf],
         nation_of: p.firms.iter().map(|f| f.nation).collect(),
+        nation_has_firms: {
+            let mut has = vec![false; p.nations.len()];
+            for f in &p.firms {
+                has[f.nation] = true;
+            }
+            has
+        },
+        plans: vec![Vec::new(); p.nations.len()],
         capped_demand: vec![0.0; p.nations.len()],
         expected_seizure: vec![0.0; nb],
         bloc_of: p.firms.iter().map(|f| f.bloc).collect(),

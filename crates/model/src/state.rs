@@ -133,6 +133,10 @@ pub struct ChipMarket {
     pub requests: Vec<Vec<Request>>,
     /// Nation of each firm, by firm index.
     pub nation_of: Vec<usize>,
+    /// Whether each nation has firms (only those get a purchase plan).
+    pub nation_has_firms: Vec<bool>,
+    /// Each nation's purchase plan for one dollar this step, by nation index.
+    pub plans: Vec<Vec<Request>>,
     /// Scratch: capped demand per nation.
     pub capped_demand: Vec<f64>,
     /// Expected seized share of smuggled chips, per destination bloc.
