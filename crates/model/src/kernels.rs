@@ -85,6 +85,11 @@ pub fn budget_ceiling<F: DerefMut<Target = FirmAgent>>(
     for (b, total) in totals.iter().enumerate() {
         budgets.factor[b] = m::ceiling_factor(*total, share * p.bloc_gdp[b]);
     }
+    budgets.world_total = totals
+        .iter()
+        .zip(&budgets.factor)
+        .map(|(total, factor)| total * factor)
+        .sum();
     for mut f in firms {
         f.budget = budgets.raw[f.idx] * budgets.factor[f.bloc];
     }
@@ -125,7 +130,6 @@ pub fn reinvestment<F: DerefMut<Target = FirmAgent>>(
             continue;
         }
         let input = PlanInput {
-            bloc: nation.bloc,
             access: rules.0.access[n],
             rule,
             budget: 1.0,
@@ -276,11 +280,17 @@ pub fn chip_delivery<F: DerefMut<Target = FirmAgent>>(
 pub fn algorithmic_progress<F: DerefMut<Target = FirmAgent>>(
     p: &Prepared,
     step: u32,
+    budgets: &Budgets,
     firms: impl Iterator<Item = F>,
 ) {
     for mut f in firms {
         let u = f.stream.uniforms(step);
-        let gain = m::innovate(p, &u);
+        let share = if budgets.world_total > 0.0 {
+            f.budget / budgets.world_total
+        } else {
+            1.0 / p.firms.len().max(1) as f64
+        };
+        let gain = m::innovate(p, &u, share);
         f.own_eff += gain;
         f.last_gain = gain;
     }

@@ -212,8 +212,6 @@ pub struct Request {
 
 /// Inputs of a firm's purchase plan.
 pub struct PlanInput<'a> {
-    /// Firm's bloc.
-    pub bloc: usize,
     /// Access of the firm's nation to controlled chips of other blocs.
     pub access: AccessNow,
     /// Rule in force.
@@ -249,9 +247,10 @@ pub fn plan_purchases(input: &PlanInput<'_>, pools: &[Pool], out: &mut Vec<Reque
         if pool.supply_h100e <= 0.0 || pool.base_price <= 0.0 {
             continue;
         }
-        let bloc = i / 2;
+        // Controlled chips follow the destination's tier wherever the buyer sits (allies are
+        // tier 1 and open); uncontrolled chips are sold freely.
         let controlled = i % 2 == 1;
-        if bloc == input.bloc || !controlled {
+        if !controlled {
             push(i, Channel::Buy, 1.0, 1.0);
             continue;
         }
@@ -574,12 +573,16 @@ pub fn chip_spend(
 // ---------------------------------------------------------------------------------------------
 
 /// Mechanism 6a: one step of a firm's own algorithmic progress, in log10 efficiency: the base
-/// drift plus jumps (one uniform per multiplier class). Returns the gain. The drift is set so
-/// that drift + expected jumps equals the scenario's average progress rate.
-pub fn innovate(p: &Prepared, uniforms: &[f64]) -> f64 {
+/// drift plus jumps (one uniform per multiplier class). Discoveries are shared out among firms
+/// by their share of the world's research spending (`share`, budgets): a firm makes a jump of
+/// class `i` with probability `min(1, λ_i·dt·share)`, so the world as a whole makes `λ_i` of
+/// them a year however many firms there are, and the frontier's average progress (drift plus
+/// expected jumps) is the scenario's rate — the jumps are part of it, not on top.
+pub fn innovate(p: &Prepared, uniforms: &[f64], share: f64) -> f64 {
+    let share = share.clamp(0.0, 1.0);
     let mut gain = p.algo_drift_step;
-    for ((prob, log_factor), u) in p.jumps.iter().zip(uniforms) {
-        if *u < *prob {
+    for ((per_step, log_factor), u) in p.jumps.iter().zip(uniforms) {
+        if *u < (per_step * share).min(1.0) {
             gain += log_factor;
         }
     }

@@ -173,7 +173,7 @@ pub struct Prepared {
     pub econ: crate::params::Economics<f64>,
     /// Base algorithmic drift, log10 per step (total progress minus expected jumps).
     pub algo_drift_step: f64,
-    /// Per multiplier class: (probability of a jump in one step, log10 factor).
+    /// Per multiplier class: (expected number of jumps in the world per step, log10 factor).
     pub jumps: Vec<(f64, f64)>,
     /// Fleet kept per step after retirement.
     pub fleet_keep_step: f64,
@@ -340,8 +340,7 @@ impl Prepared {
             .iter()
             .map(|m| {
                 let rate = clamp(m.rate_per_year, 0.0, 1e3);
-                let prob = 1.0 - crate::math::exp(-rate * dt);
-                (prob, log10(clamp(m.factor, 1.0, 1e6)))
+                (rate * dt, log10(clamp(m.factor, 1.0, 1e6)))
             })
             .collect();
         let expected_jumps: f64 = jumps.iter().map(|(p, l)| p * l).sum();

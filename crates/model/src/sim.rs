@@ -200,6 +200,9 @@ fn reset(world: &mut World, p: Prepared, seed: u64, trace: bool) {
     for e in old {
         world.despawn(e);
     }
+    // Despawns are recorded for removal detection; clear them or a reused World grows by a few
+    // hundred bytes a run.
+    world.clear_trackers();
     let st = initial_state(p, seed, trace);
     for n in st.nations {
         world.spawn((Agent, n));
@@ -360,6 +363,7 @@ pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
         budgets: Budgets {
             raw: vec![0.0; nf],
             factor: vec![1.0; nb],
+            world_total: 0.0,
         },
         tracker: OutcomeTracker {
             crossings: vec![None; nb],

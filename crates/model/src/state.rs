@@ -164,6 +164,8 @@ pub struct Budgets {
     pub raw: Vec<f64>,
     /// Factor applied to each bloc's budgets.
     pub factor: Vec<f64>,
+    /// World total of budgets after ceilings, USD per year (shares out discoveries).
+    pub world_total: f64,
 }
 
 /// Bloc frontiers and their histories (index `k` = state at `year(k)`).

@@ -177,9 +177,10 @@ pub fn chip_delivery(
 pub fn algorithmic_progress(
     run: Res<RunParams>,
     clock: Res<Clock>,
+    budgets: Res<Budgets>,
     mut firms: Query<&mut FirmAgent>,
 ) {
-    k::algorithmic_progress(&run.prepared, clock.step, firms.iter_mut());
+    k::algorithmic_progress(&run.prepared, clock.step, &budgets, firms.iter_mut());
 }
 
 /// Mechanism 9: post-threshold acceleration by the AI-R&D multiplier.

@@ -158,7 +158,6 @@ fn barred_destination_gets_controlled_chips_only_by_smuggling_or_variants() {
     let pools = pools_us_controlled();
     let mut out = Vec::new();
     let input = PlanInput {
-        bloc: 0,
         access: AccessNow::Barred,
         rule: Some(rule),
         budget: 1e9,
@@ -472,7 +471,7 @@ fn algorithmic_progress_averages_the_published_rate_jumps_included() {
     let mut stream = KeyedStream::<8>::new(11, Purpose::Innovation, "x");
     for step in 0..steps {
         let u = stream.uniforms(step);
-        let g = m::innovate(&p, &u);
+        let g = m::innovate(&p, &u, 1.0);
         total += g;
         if g >= 1.0 {
             jumps10 += 1;
@@ -759,4 +758,34 @@ fn a_run_reports_crossings_lags_and_window() {
     let r = Simulation::new().run(&far, key(0), RunOptions::default());
     assert_eq!(r.polarity, Polarity::None);
     assert_eq!(r.leader, None);
+}
+
+#[test]
+fn frontier_progress_does_not_grow_with_the_number_of_firms() {
+    // Discoveries are shared out by research spending, so ten times the labs do not make the
+    // world's best practice advance faster (if every lab drew its own jumps, the maximum over
+    // 40 labs would run far ahead of the published rate).
+    let base = test_world();
+    let mut many = base.clone();
+    for copy in 1..10 {
+        many.firms.extend(base.firms.iter().cloned().map(|mut f| {
+            f.id = format!("{}-{copy}", f.id);
+            f
+        }));
+    }
+    let rate = |s: &Scenario<f64>| {
+        let mut total = 0.0;
+        for run in 0..40 {
+            let r = traced(s, 100 + run);
+            let lab = rows(s, &r, AgentKind::Firm, "us-lab-a");
+            // Before any bloc crosses the threshold (no AI acceleration yet).
+            total += at_year(&lab, 2025.0).algo_efficiency_log10.unwrap()
+                - at_year(&lab, 2023.5).algo_efficiency_log10.unwrap();
+        }
+        total / 40.0 / 1.5
+    };
+    let (few, more) = (rate(&base), rate(&many));
+    // log10(2.8) = 0.447 per year; 40 runs average out most jump noise (sd ≈ 0.03).
+    assert!((more - few).abs() < 0.1, "{few} vs {more}");
+    assert!(more < 2.8f64.log10() + 0.15, "{more}");
 }

@@ -13,6 +13,10 @@
 //! partial truncation; [`split_top_level`] and [`parse_num`] serve
 //! command-line overrides such as `--set path=Uniform(1,2)`.
 
+// Comparisons such as `!(lo < hi)` are deliberate: they are also true when
+// an operand is NaN, which is exactly the case these guards must catch.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use std::fmt;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -280,6 +284,7 @@ pub enum DistError {
     },
 }
 
+/// Rejects an unusable valid range.
 fn check_range(valid: Range) -> Result<(), DistError> {
     if valid.is_valid() {
         Ok(())
@@ -330,6 +335,7 @@ impl Dist {
         }
     }
 
+    /// Whether this is `Choice` or `Weighted`.
     fn is_discrete(&self) -> bool {
         matches!(self, Dist::Choice(_) | Dist::Weighted(_))
     }
@@ -716,18 +722,18 @@ impl Dist {
     }
 }
 
-/// Formats a probability as a percentage with three significant digits.
+/// Formats a probability as a short percentage (`90.4%`, `0.0032%`,
+/// `1.234e-7%`, or `less than 1e-300%` when it underflows).
 fn percent(p: f64) -> String {
     let pct = p * 100.0;
-    if pct >= 0.01 || pct == 0.0 {
-        format!("{:.3}%", pct)
-            .trim_end_matches('%')
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
-            + "%"
-    } else {
+    if pct >= 1.0 {
+        format!("{pct:.1}%")
+    } else if pct >= 1e-3 {
+        format!("{pct:.4}%")
+    } else if pct > 0.0 {
         format!("{pct:.3e}%")
+    } else {
+        "less than 1e-300%".to_string()
     }
 }
 
@@ -1036,7 +1042,8 @@ fn beta_cdf_sf(a: f64, b: f64, x: f64) -> (f64, f64) {
         let s = front * betacf(b, a, 1.0 - x) / b;
         (1.0 - s, s)
     };
-    (c.max(0.0).min(1.0), s.max(0.0).min(1.0))
+    let unit = |v: f64| if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0) };
+    (unit(c), unit(s))
 }
 
 /// Initial guess for `I_x(a, b) = p` (Numerical Recipes, `invbetai`).
@@ -1080,16 +1087,25 @@ fn beta_solve(p: f64, a: f64, b: f64) -> f64 {
     }
     let lbeta = ln_beta(a, b);
     let mut x = beta_guess(p, a, b);
-    if !(x > 0.0 && x < 1.0) {
+    if x <= 0.0 {
+        // The guess underflowed: the root is tiny; start at the bottom.
+        x = f64::MIN_POSITIVE;
+    } else if !(x < 1.0) {
         x = 0.5;
     }
-    let (mut xl, mut xh) = (0.0_f64, 1.0_f64);
+    // Bracket [xl, xh] with F(xl) <= p <= F(xh); fh = F(xh).
+    let (mut xl, mut xh, mut fh) = (0.0_f64, 1.0_f64, 1.0_f64);
     for _ in 0..200 {
-        let err = beta_cdf_sf(a, b, x).0 - p;
+        let f = beta_cdf_sf(a, b, x).0;
+        let err = f - p;
         if err < 0.0 {
             xl = x;
         } else if err > 0.0 {
             xh = x;
+            fh = f;
+            if xh <= f64::MIN_POSITIVE {
+                return 0.0; // the root is below the smallest normal double
+            }
         } else {
             return x; // exact hit (or NaN: give up with the current point)
         }
@@ -1099,17 +1115,22 @@ fn beta_solve(p: f64, a: f64, b: f64) -> f64 {
             let t = err / dens;
             let curv = (a - 1.0) / x - (b - 1.0) / (1.0 - x);
             next = x - t / (1.0 - 0.5 * (t * curv).min(1.0));
+            if (next - x).abs() <= 4.0 * f64::EPSILON * x {
+                return clamp_finite(next, xl, xh); // converged
+            }
         }
         if !(next > xl && next < xh) {
             next = if xl <= 0.0 {
-                xh * 0.25
+                // Lower tail: F(x) ~ F(xh) (x / xh)^a near 0.
+                let g = xh * libm::pow(p / fh, 1.0 / a);
+                if g > 0.0 && g < xh { g } else { 0.5 * xh }
             } else if xh > 8.0 * xl {
                 libm::sqrt(xl) * libm::sqrt(xh)
             } else {
                 0.5 * (xl + xh)
             };
         }
-        if (next - x).abs() <= 2.0 * f64::EPSILON * next || xh - xl <= 2.0 * f64::EPSILON * xh {
+        if xh - xl <= 4.0 * f64::EPSILON * xh {
             return next;
         }
         x = next;
@@ -1303,7 +1324,9 @@ struct Captured(Result<Num, String>);
 
 #[derive(Deserialize)]
 #[serde(untagged)]
+/// One-variant untagged enum: makes serde buffer the input (see above).
 enum Buffered {
+    /// The only variant.
     Num(Captured),
 }
 
@@ -1317,8 +1340,11 @@ impl<'de> Deserialize<'de> for Num {
 /// A parsed value inside a distribution's parentheses.
 #[derive(Debug)]
 enum Raw {
+    /// A number.
     Num(f64),
+    /// A list or tuple.
     Seq(Vec<Raw>),
+    /// Anything else, described for error messages.
     Other(String),
 }
 
@@ -1450,6 +1476,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The message for an unknown distribution name, with a suggestion.
 fn unknown_variant(name: &str) -> String {
     let hint = DIST_NAMES
         .iter()
@@ -1717,10 +1744,11 @@ mod tests {
             let text = ron::to_string(&d).expect("serialize");
             assert_eq!(ron::from_str::<Dist>(&text).expect("parse"), d);
         }
-        assert_eq!(
-            ron::to_string(&Num::Dist(Dist::Uniform(1.0, 2.0))).expect("ser"),
-            "Uniform(1.0, 2.0)"
-        );
+        // Compact output has no spaces, pretty output has them.
+        let d = Num::Dist(Dist::Uniform(1.0, 2.0));
+        assert_eq!(ron::to_string(&d).expect("ser"), "Uniform(1.0,2.0)");
+        let pretty = ron::ser::to_string_pretty(&d, ron::ser::PrettyConfig::default());
+        assert_eq!(pretty.expect("ser"), "Uniform(1.0, 2.0)");
     }
 
     #[test]
@@ -1897,14 +1925,19 @@ mod tests {
         assert!((norm_inv(0.975) - 1.959963984540054).abs() < 1e-12);
         assert!((norm_inv(0.025) + 1.959963984540054).abs() < 1e-12);
         assert!(close(norm_inv(1e-10), -6.361340902404056, 1e-14));
-        assert!(close(norm_inv(0.84134474606854293), 1.0, 1e-13));
-        assert!(close(norm_inv(1e-300), -37.04710099363748, 1e-12));
+        assert!(close(norm_inv(0.8413447460685429), 1.0, 1e-13));
+        assert!(close(norm_inv(1e-300), -37.0470962993612, 1e-13));
+        assert!(close(norm_inv(0.99), 2.326347874040841, 1e-15));
         assert_eq!(norm_inv(0.5), 0.0);
         // Round trip with the erfc-based CDF over many decades.
         for k in 1..=300 {
             let p = libm::pow(10.0, -(k as f64));
             let z = norm_inv(p);
-            assert!(close(norm_cdf(z), p, 1e-13), "p={p} z={z}");
+            // A relative error e in z moves Phi by about z^2 e.
+            assert!(
+                close(norm_cdf(z), p, 2e-15 * (z * z).max(1.0)),
+                "p={p} z={z}"
+            );
         }
         for i in 1..1000 {
             let p = i as f64 / 1000.0;
@@ -1956,6 +1989,17 @@ mod tests {
         let unit = Range::UNIT;
         let median = Dist::Beta(2.0, 5.0).quantile(0.5, unit);
         assert!((median - 0.26444998329566).abs() < 1e-12, "{median}");
+        // Reference values from mpmath (50 digits, bisection on betainc).
+        for (a, b, p, want) in [
+            (200.0, 300.0, 1e-12, 0.25577371542974665),
+            (0.2, 900.0, 0.3, 1.7649947138057698e-6),
+            (5.0, 50.0, 0.999, 0.24788655702738195),
+            (10.0, 0.5, 1e-6, 0.29418788978547347),
+            (0.05, 0.05, 0.5, 0.5),
+        ] {
+            let x = Dist::Beta(a, b).quantile(p, unit);
+            assert!(close(x, want, 1e-10), "Beta({a},{b}) p={p}: {x} vs {want}");
+        }
         // Closed forms: Beta(1/2, 1/2) is the arcsine law, x = sin^2(pi p / 2);
         // Beta(a, 1) has F = x^a; Beta(1, b) has F = 1 - (1 - x)^b.
         let ps = [
@@ -1996,22 +2040,26 @@ mod tests {
             for &p in &ps {
                 let x = Dist::Beta(a, b).quantile(p, unit);
                 let f = beta_cdf_sf(a, b, x).0;
-                assert!(close(f, p, 1e-8) || p > 0.99, "Beta({a},{b}) p={p}: F={f}");
+                // (roots closer to 0 or 1 than a double resolves come back as 0 or 1)
+                let ok = close(f, p, 1e-8) || p > 0.99 || x == 0.0 || x == 1.0;
+                assert!(ok, "Beta({a},{b}) p={p}: x={x} F={f}");
             }
         }
     }
 
     /// A fine grid of u including points very close to 0 and 1.
     fn u_grid() -> Vec<f64> {
-        let mut us = vec![f64::MIN_POSITIVE, 1e-300, 1e-100, 1e-17];
+        let mut us = vec![
+            f64::MIN_POSITIVE,
+            1e-300,
+            1e-100,
+            1e-17,
+            1.0 - f64::EPSILON / 2.0,
+        ];
         us.extend((1..16).map(|k| libm::pow(10.0, -(k as f64))));
-        us.sort_by(f64::total_cmp);
-        let mut tail: Vec<f64> = (1..16)
-            .map(|k| 1.0 - libm::pow(10.0, -(k as f64)))
-            .collect();
-        tail.push(1.0 - f64::EPSILON / 2.0);
+        us.extend((1..16).map(|k| 1.0 - libm::pow(10.0, -(k as f64))));
         us.extend((1..2000).map(|i| i as f64 / 2000.0));
-        us.extend(tail);
+        us.sort_by(f64::total_cmp);
         us.dedup();
         us
     }
@@ -2249,7 +2297,11 @@ mod tests {
         let w = Dist::Normal(0.0, 1.0)
             .support_warning(Range::new(60.0, 70.0))
             .expect("w");
-        assert!(w.contains("e-"), "{w}");
+        assert!(w.contains("less than 1e-300%"), "{w}");
+        let w = Dist::Normal(0.0, 1.0)
+            .support_warning(Range::new(6.0, 7.0))
+            .expect("w");
+        assert!(w.contains("9.853e-8%"), "{w}");
 
         assert_eq!(Dist::Uniform(-1.0, 0.5).central_range(unit), (0.0, 0.5));
         assert_eq!(Dist::Beta(2.0, 2.0).central_range(unit), (0.0, 1.0));
@@ -2274,14 +2326,32 @@ mod tests {
         );
     }
 
+    const PINNED: [&str; 6] = [
+        "0x3fff5c0331eeff82",
+        "0x3fd6f902f70713aa",
+        "0x4010736d2b87fc1a",
+        "0x3fc745560dce9cd1",
+        "0x4000d2317649c934",
+        "0x3fb9999999999998",
+    ];
+
     #[test]
-    fn same_bits_as_expected() {
-        // Guards against accidental use of platform math: fixed bit patterns.
-        let q = Dist::Normal(0.0, 1.0).quantile(0.975, Range::ALL);
-        assert_eq!(q, norm_inv(0.975));
-        let a = Dist::Beta(2.0, 5.0).quantile(0.3, Range::UNIT);
-        let b = Dist::Beta(2.0, 5.0).quantile(0.3, Range::UNIT);
-        assert_eq!(a.to_bits(), b.to_bits());
+    fn pinned_bits() {
+        // Pins exact results so a switch to platform math (or any change of
+        // the algorithms) shows up; the values are the same on every machine.
+        let cases = [
+            Dist::Normal(0.0, 1.0).quantile(0.975, Range::ALL),
+            Dist::Normal(0.5, 0.3).quantile(0.3, Range::UNIT),
+            Dist::LogNormal(2.8, 0.3).quantile(0.9, Range::ALL),
+            Dist::Beta(2.0, 5.0).quantile(0.3, Range::UNIT),
+            Dist::Triangular(0.0, 1.0, 4.0).quantile(0.7, Range::ALL),
+            Dist::LogUniform(0.01, 100.0).quantile(0.25, Range::ALL),
+        ];
+        let bits: Vec<String> = cases
+            .iter()
+            .map(|x| format!("{:#018x}", x.to_bits()))
+            .collect();
+        assert_eq!(bits, PINNED);
     }
 
     fn moderate() -> BoxedStrategy<f64> {
@@ -2348,7 +2418,15 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        // No regression files: failures print the shrunk input instead.
+        #![proptest_config(ProptestConfig {
+            cases: 2000,
+            failure_persistence: None,
+            // About a quarter of random (distribution, range) pairs fail
+            // `check` (no overlap) and are skipped.
+            max_global_rejects: 100_000,
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn quantile_never_nan_moderate(d in dist_strategy(moderate()), valid in range_strategy(), u in unit_open()) {

@@ -1,0 +1,334 @@
+//! The output folder: refusing to clobber, writing through `NAME.partial`, `manifest.json`.
+//!
+//! Every file is written to `NAME.partial` in the output folder and renamed to `NAME` only
+//! once it is complete and flushed to disk, so a file under its final name is never
+//! half-written; an interrupted study leaves only `.partial` files behind. An existing folder
+//! that holds anything is refused unless the caller forces it, in which case only the study
+//! files this tool writes (and their `.partial` forms) are removed first — other files are
+//! left alone. [`Manifest`] holds everything that may differ between identical studies
+//! (times, threads, command line, build), so that the other files can be byte-identical.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::RunnerError;
+use crate::rows::{runs_header, trajectories_header};
+use crate::study::{RecordSink, RunRecord, Study};
+use crate::summary::ScenarioIdentity;
+
+/// `summary.json`.
+pub const SUMMARY_FILE: &str = "summary.json";
+/// `runs.csv`.
+pub const RUNS_FILE: &str = "runs.csv";
+/// `trajectories.csv`.
+pub const TRAJECTORIES_FILE: &str = "trajectories.csv";
+/// `scenario.ron`.
+pub const SCENARIO_FILE: &str = "scenario.ron";
+/// `manifest.json`.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Every file a study may write into its output folder (`--force` removes these first).
+pub const STUDY_FILES: [&str; 9] = [
+    SUMMARY_FILE,
+    RUNS_FILE,
+    TRAJECTORIES_FILE,
+    SCENARIO_FILE,
+    MANIFEST_FILE,
+    "arms.csv",
+    "contrasts.csv",
+    "points.csv",
+    "points.txt",
+];
+
+/// Suffix of a file being written.
+pub const PARTIAL_SUFFIX: &str = ".partial";
+
+/// This tool's version (the crate version).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The build id: `git describe` of the source tree (or `unknown`), target triple and profile.
+pub const BUILD: &str = env!("POLARITY_BUILD");
+
+/// An output folder ready to receive a study's files.
+#[derive(Clone, Debug)]
+pub struct OutputDir {
+    path: PathBuf,
+}
+
+impl OutputDir {
+    /// Creates `path` (and its parents) if needed. An existing folder that is not empty is
+    /// refused unless `force`, in which case the study files listed in [`STUDY_FILES`] and
+    /// their `.partial` forms are removed from it.
+    pub fn prepare(path: &Path, force: bool) -> Result<Self, RunnerError> {
+        match fs::metadata(path) {
+            Ok(meta) if !meta.is_dir() => {
+                return Err(RunnerError::OutputNotFolder(path.to_path_buf()));
+            }
+            Ok(_) => {
+                let mut entries =
+                    fs::read_dir(path).map_err(|e| RunnerError::io("read", path, e))?;
+                if entries.next().is_some() {
+                    if !force {
+                        return Err(RunnerError::OutputExists(path.to_path_buf()));
+                    }
+                    for name in STUDY_FILES {
+                        for file in [name.to_string(), format!("{name}{PARTIAL_SUFFIX}")] {
+                            let p = path.join(file);
+                            if p.is_file() {
+                                fs::remove_file(&p).map_err(|e| RunnerError::io("remove", p, e))?;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(_) => {
+                fs::create_dir_all(path).map_err(|e| RunnerError::io("create", path, e))?;
+            }
+        }
+        Ok(OutputDir {
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts writing `name` (as `name.partial` until [`PartialFile::commit`]).
+    pub fn create(&self, name: &str) -> Result<PartialFile, RunnerError> {
+        let partial = self.path.join(format!("{name}{PARTIAL_SUFFIX}"));
+        let file = File::create(&partial).map_err(|e| RunnerError::io("create", &partial, e))?;
+        Ok(PartialFile {
+            writer: BufWriter::with_capacity(1 << 16, file),
+            partial,
+            target: self.path.join(name),
+        })
+    }
+
+    /// Writes the whole file `name` (through `name.partial`).
+    pub fn write(&self, name: &str, contents: &[u8]) -> Result<(), RunnerError> {
+        let mut f = self.create(name)?;
+        f.write_all(contents)?;
+        f.commit()
+    }
+}
+
+/// A file being written under `NAME.partial`.
+pub struct PartialFile {
+    writer: BufWriter<File>,
+    partial: PathBuf,
+    target: PathBuf,
+}
+
+impl PartialFile {
+    /// Appends bytes.
+    pub fn write_all(&mut self, bytes: &[u8]) -> Result<(), RunnerError> {
+        self.writer
+            .write_all(bytes)
+            .map_err(|e| RunnerError::io("write", &self.partial, e))
+    }
+
+    /// Flushes the file to disk and renames it to its final name.
+    pub fn commit(self) -> Result<(), RunnerError> {
+        let PartialFile {
+            writer,
+            partial,
+            target,
+        } = self;
+        let file = writer
+            .into_inner()
+            .map_err(|e| RunnerError::io("write", &partial, e.into_error()))?;
+        file.sync_all()
+            .map_err(|e| RunnerError::io("write", &partial, e))?;
+        drop(file);
+        fs::rename(&partial, &target).map_err(|e| RunnerError::io("rename", &partial, e))
+    }
+}
+
+/// Streams `runs.csv` (and `trajectories.csv` when runs are traced) as run records arrive.
+pub struct RunFiles {
+    runs: PartialFile,
+    trajectories: Option<PartialFile>,
+}
+
+impl RunFiles {
+    /// Starts the files of a single-arm study (`polarity run`) in `dir`, headers written.
+    pub fn start(dir: &OutputDir, study: &Study) -> Result<Self, RunnerError> {
+        let arm = study
+            .arms
+            .first()
+            .ok_or_else(|| RunnerError::Settings("a study needs a scenario".into()))?;
+        let runs_header = runs_header(&[], &arm.names().blocs, arm.parameters());
+        let traj_header = (!study.trace.is_empty()).then(|| trajectories_header(&[]));
+        Self::start_with_headers(dir, &runs_header, traj_header.as_deref())
+    }
+
+    /// Starts the files with the given header lines (`None`: no `trajectories.csv`).
+    pub fn start_with_headers(
+        dir: &OutputDir,
+        runs_header: &str,
+        trajectories_header: Option<&str>,
+    ) -> Result<Self, RunnerError> {
+        let mut runs = dir.create(RUNS_FILE)?;
+        runs.write_all(runs_header.as_bytes())?;
+        let trajectories = match trajectories_header {
+            Some(h) => {
+                let mut f = dir.create(TRAJECTORIES_FILE)?;
+                f.write_all(h.as_bytes())?;
+                Some(f)
+            }
+            None => None,
+        };
+        Ok(RunFiles { runs, trajectories })
+    }
+
+    /// Completes the files and renames them into place.
+    pub fn finish(self) -> Result<(), RunnerError> {
+        self.runs.commit()?;
+        if let Some(t) = self.trajectories {
+            t.commit()?;
+        }
+        Ok(())
+    }
+}
+
+impl RecordSink for RunFiles {
+    fn wants_rows(&self) -> bool {
+        true
+    }
+
+    fn record(&mut self, record: &RunRecord) -> Result<(), RunnerError> {
+        for arm in &record.arms {
+            self.runs.write_all(arm.runs_line.as_bytes())?;
+            if let Some(t) = &mut self.trajectories {
+                t.write_all(arm.trace_lines.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The content of `manifest.json`: provenance, and everything that may vary between
+/// identical studies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `polarity`.
+    pub tool: String,
+    /// Tool version.
+    pub version: String,
+    /// Build id ([`BUILD`]).
+    pub build: String,
+    /// The scenario as run.
+    pub scenario: ScenarioIdentity,
+    /// The command line, one element per argument.
+    pub command_line: Vec<String>,
+    /// Study seed.
+    pub seed: u64,
+    /// Runs made.
+    pub runs: u64,
+    /// The shard (`I/N`) this folder holds, `null` for a whole study.
+    pub shard: Option<String>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Start time, UTC, ISO 8601.
+    pub started: String,
+    /// End time, UTC, ISO 8601.
+    pub finished: String,
+    /// Wall-clock seconds.
+    pub elapsed_seconds: f64,
+}
+
+impl Manifest {
+    /// The bytes of `manifest.json`.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into());
+        s.push('\n');
+        s
+    }
+}
+
+/// `time` as UTC ISO 8601 with milliseconds, e.g. `2025-11-30T11:40:05.123Z` (times before
+/// 1970 are written as the epoch).
+pub fn utc_iso8601(time: SystemTime) -> String {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    let secs = since.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        since.subsec_millis()
+    )
+}
+
+/// The proleptic Gregorian date of `days` since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_are_right() {
+        let at = |s: u64, ms: u64| {
+            utc_iso8601(UNIX_EPOCH + Duration::from_secs(s) + Duration::from_millis(ms))
+        };
+        assert_eq!(at(0, 0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(at(951_782_400, 5), "2000-02-29T00:00:00.005Z");
+        assert_eq!(at(1_764_502_805, 123), "2025-11-30T11:40:05.123Z");
+        assert_eq!(at(4_107_542_399, 999), "2100-02-28T23:59:59.999Z");
+    }
+
+    #[test]
+    fn partial_files_appear_only_when_complete() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = OutputDir::prepare(&tmp.path().join("out"), false).unwrap();
+        let mut f = dir.create("a.txt").unwrap();
+        f.write_all(b"hello").unwrap();
+        assert!(dir.path().join("a.txt.partial").exists());
+        assert!(!dir.path().join("a.txt").exists());
+        f.commit().unwrap();
+        assert_eq!(fs::read(dir.path().join("a.txt")).unwrap(), b"hello");
+        assert!(!dir.path().join("a.txt.partial").exists());
+    }
+
+    #[test]
+    fn non_empty_folders_need_force() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join(SUMMARY_FILE), "{}").unwrap();
+        fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
+        let err = OutputDir::prepare(tmp.path(), false).unwrap_err();
+        assert!(err.is_input(), "{err}");
+        OutputDir::prepare(tmp.path(), true).unwrap();
+        assert!(!tmp.path().join(SUMMARY_FILE).exists());
+        assert!(
+            tmp.path().join("notes.txt").exists(),
+            "other files are kept"
+        );
+        // An empty existing folder is fine without --force.
+        let empty = tmp.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        OutputDir::prepare(&empty, false).unwrap();
+        // A file is not a folder.
+        let err = OutputDir::prepare(&tmp.path().join("notes.txt"), true).unwrap_err();
+        assert!(err.is_input());
+    }
+}
