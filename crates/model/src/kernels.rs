@@ -410,7 +410,7 @@ pub fn frontier<'a>(
     let k = step as usize + 1;
     let fr = frontier;
     for f in firms {
-        fr.scratch[f.idx] = (f.capability, f.own_eff, f.ai_eff);
+        fr.scratch[f.idx] = (f.capability, f.own_eff, f.ai_eff, f.fleet_h100e);
     }
     push_frontier(fr, p, k);
 }
@@ -422,9 +422,11 @@ pub fn push_frontier(fr: &mut Frontier, p: &Prepared, k: usize) {
         fr.capability[b][k] = f64::NEG_INFINITY;
         fr.own_eff[b][k] = f64::NEG_INFINITY;
         fr.ai_eff[b][k] = 0.0;
+        fr.chip_stock[b][k] = 0.0;
     }
-    for (i, (cap, own, ai)) in fr.scratch.iter().enumerate() {
+    for (i, (cap, own, ai, fleet)) in fr.scratch.iter().enumerate() {
         let b = p.firms[i].bloc;
+        fr.chip_stock[b][k] += fleet;
         fr.capability[b][k] = fr.capability[b][k].max(*cap);
         fr.own_eff[b][k] = fr.own_eff[b][k].max(*own);
         fr.ai_eff[b][k] = fr.ai_eff[b][k].max(*ai);

@@ -8,7 +8,7 @@
 use crate::kernels as k;
 use crate::params::Scenario;
 use crate::prepared::Prepared;
-use crate::sim::{InitialState, RunKey, RunOptions, RunResult, initial_state, summarize};
+use crate::sim::{InitialState, RunKey, RunOptions, RunResult, initial_state, series, summarize};
 use crate::state::{Clock, Rules};
 
 /// Runs one world with plain vectors instead of an ECS World.
@@ -70,5 +70,7 @@ pub fn run_reference_prepared(p: Prepared, key: RunKey, opts: RunOptions) -> Run
             break;
         }
     }
-    summarize(key, seed, &tracker, steps, std::mem::take(&mut trace.rows))
+    let mut result = summarize(key, seed, &tracker, steps, std::mem::take(&mut trace.rows));
+    series(&mut result, &frontier, p.horizon_steps);
+    result
 }

@@ -58,6 +58,11 @@ pub struct RunResult {
     pub steps: u32,
     /// Trajectory rows, when requested.
     pub trace: Vec<TraceRow>,
+    /// Each bloc's frontier capability at every step up to the horizon (index 0 = start), for
+    /// fan charts over all runs. Values before a bloc has any firm are `-inf`.
+    pub bloc_capability: Vec<Vec<f64>>,
+    /// Each bloc's chip stock (H100e) at every step up to the horizon (index 0 = start).
+    pub bloc_chip_stock: Vec<Vec<f64>>,
 }
 
 impl RunResult {
@@ -123,7 +128,10 @@ impl Simulation {
         }
         let tracker = self.world.resource::<OutcomeTracker>().clone();
         let trace = std::mem::take(&mut self.world.resource_mut::<Trace>().rows);
-        summarize(key, seed, &tracker, steps, trace)
+        let mut result = summarize(key, seed, &tracker, steps, trace);
+        let horizon = self.world.resource::<RunParams>().prepared.horizon_steps;
+        series(&mut result, self.world.resource::<Frontier>(), horizon);
+        result
     }
 
     /// The World (for tests that inspect agents).
@@ -135,6 +143,21 @@ impl Simulation {
 /// Runs one world with a fresh simulation (convenient; a worker should reuse a [`Simulation`]).
 pub fn run_once(scenario: &Scenario<f64>, key: RunKey, opts: RunOptions) -> RunResult {
     Simulation::new().run(scenario, key, opts)
+}
+
+/// Copies the bloc series up to the horizon (or the last simulated step) into the result.
+pub(crate) fn series(result: &mut RunResult, fr: &Frontier, horizon_steps: u32) {
+    let upto = (horizon_steps.min(result.steps) as usize) + 1;
+    result.bloc_capability = fr
+        .capability
+        .iter()
+        .map(|h| h[..upto.min(h.len())].to_vec())
+        .collect();
+    result.bloc_chip_stock = fr
+        .chip_stock
+        .iter()
+        .map(|h| h[..upto.min(h.len())].to_vec())
+        .collect();
 }
 
 pub(crate) fn summarize(
@@ -165,6 +188,8 @@ pub(crate) fn summarize(
         follower_lag_months: t.follower_lag_years.map(|y| y * 12.0),
         steps,
         trace,
+        bloc_capability: Vec::new(),
+        bloc_chip_stock: Vec::new(),
     }
 }
 
@@ -279,7 +304,8 @@ pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
         world_own_eff: vec![f64::NEG_INFINITY; hist],
         world_ai_eff: vec![0.0; hist],
         crossed: vec![false; nb],
-        scratch: vec![(f64::NEG_INFINITY, f64::NEG_INFINITY, 0.0); nf],
+        scratch: vec![(f64::NEG_INFINITY, f64::NEG_INFINITY, 0.0, 0.0); nf],
+        chip_stock: vec![vec![0.0; hist]; nb],
     };
     let cpd = p.tech.capability_per_decade;
     for (idx, c) in p.firms.iter().enumerate() {
@@ -289,7 +315,7 @@ pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
         let training_flop = m::training_flop(fleet, training_share, p.flop_per_h100e_run);
         let log10_effective = m::log10_or_zero(training_flop) + own_eff;
         let capability = m::capability(log10_effective, cpd);
-        frontier.scratch[idx] = (capability, own_eff, 0.0);
+        frontier.scratch[idx] = (capability, own_eff, 0.0, fleet);
         firms.push(FirmAgent {
             idx,
             bloc: c.bloc,

@@ -185,8 +185,10 @@ pub struct Frontier {
     pub world_ai_eff: Vec<f64>,
     /// Whether each bloc has crossed the threshold (its research is AI-accelerated).
     pub crossed: Vec<bool>,
-    /// Scratch: per-firm values (capability, own eff, ai eff) by firm index.
-    pub scratch: Vec<(f64, f64, f64)>,
+    /// Chip stock per bloc per step, H100e.
+    pub chip_stock: Vec<Vec<f64>>,
+    /// Scratch: per-firm values (capability, own eff, ai eff, fleet) by firm index.
+    pub scratch: Vec<(f64, f64, f64, f64)>,
 }
 
 /// Crossings and the decisive window.
