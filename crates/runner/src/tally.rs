@@ -258,6 +258,8 @@ mod tests {
             follower_lag_months: Some(7.1),
             steps: 10,
             trace: Vec::new(),
+            bloc_capability: Vec::new(),
+            bloc_chip_stock: Vec::new(),
         };
         t.add(&run);
         assert_eq!(t.outcomes.unipolar, 1);
