@@ -123,21 +123,30 @@ pub fn reinvestment<F: DerefMut<Target = FirmAgent>>(
     let year = p.year(step);
     let rule = rules.0.in_force.map(|r| &p.rules[r]);
     let market = &mut *market;
-    // Planning is linear in the budget and depends on the firm only through its nation (access)
-    // and bloc, so plan once per nation with firms for one dollar, then scale: linear cost.
+    // Planning is linear in the budget and depends on the firm only through its bloc and its
+    // nation's kind of access, so plan once per (bloc, access) in use for one dollar, then scale
+    // each firm's plan by its budget: linear cost in firms and nations.
+    market.plan_ready.iter_mut().for_each(|r| *r = false);
     for (n, nation) in p.nations.iter().enumerate() {
         if !market.nation_has_firms[n] {
             continue;
         }
+        let access = rules.0.access[n];
+        let key = nation.bloc * 3 + usize::from(access.rank());
+        market.plan_of_nation[n] = key;
+        if market.plan_ready[key] {
+            continue;
+        }
         let input = PlanInput {
-            access: rules.0.access[n],
+            access,
             rule,
             budget: 1.0,
             expected_seizure: market.expected_seizure[nation.bloc],
             expected_smuggling_fill: market.expected_smuggling_fill[nation.bloc],
             sharpness: p.econ.source_preference_sharpness,
         };
-        m::plan_purchases(&input, &market.pools, &mut market.plans[n]);
+        m::plan_purchases(&input, &market.pools, &mut market.plans[key]);
+        market.plan_ready[key] = true;
     }
     for mut f in firms {
         let stockpile_left = if rules.0.will_lose_access[f.nation] {
@@ -153,7 +162,8 @@ pub fn reinvestment<F: DerefMut<Target = FirmAgent>>(
         let requests = &mut market.requests[f.idx];
         requests.clear();
         if spend > 0.0 {
-            requests.extend(market.plans[f.nation].iter().map(|r| m::Request {
+            let plan = &market.plans[market.plan_of_nation[f.nation]];
+            requests.extend(plan.iter().map(|r| m::Request {
                 spend: r.spend * spend,
                 ..*r
             }));
@@ -281,8 +291,11 @@ pub fn algorithmic_progress<F: DerefMut<Target = FirmAgent>>(
     p: &Prepared,
     step: u32,
     budgets: &Budgets,
+    frontier: &mut Frontier,
     firms: impl Iterator<Item = F>,
 ) {
+    let k1 = step as usize + 1;
+    let hist = frontier.world_discoveries.len();
     for mut f in firms {
         let u = f.stream.uniforms(step);
         let share = if budgets.world_total > 0.0 {
@@ -290,10 +303,22 @@ pub fn algorithmic_progress<F: DerefMut<Target = FirmAgent>>(
         } else {
             1.0 / p.firms.len().max(1) as f64
         };
-        let gain = m::innovate(p, &u, share);
-        f.own_eff += gain;
-        f.last_gain = gain;
+        let found = m::discover(p, &u, share);
+        f.discovered += found;
+        f.last_gain = p.algo_drift_step + found;
+        frontier.disc_scratch[f.idx] = found;
+        frontier.firm_discoveries[f.idx * hist + k1] = f.discovered;
     }
+    // Cumulative discoveries per bloc and in the world, reduced in firm-id order.
+    let nb = p.bloc_ids.len();
+    for b in 0..nb {
+        frontier.bloc_discoveries[b][k1] = frontier.bloc_discoveries[b][k1 - 1];
+    }
+    for (i, found) in frontier.disc_scratch.iter().enumerate() {
+        let b = p.firms[i].bloc;
+        frontier.bloc_discoveries[b][k1] += found;
+    }
+    frontier.world_discoveries[k1] = (0..nb).map(|b| frontier.bloc_discoveries[b][k1]).sum();
 }
 
 /// Mechanism 9: once a bloc has crossed the threshold its research is AI-accelerated: its
@@ -320,13 +345,29 @@ pub fn diffusion<F: DerefMut<Target = FirmAgent>>(
     firms: impl Iterator<Item = F>,
 ) {
     let k = step as usize;
+    let k1 = k + 1;
+    let hist = frontier.world_discoveries.len();
     let lag_in = k.saturating_sub(p.lag_in_steps as usize);
     let lag_cross = k.saturating_sub(p.lag_cross_steps as usize);
+    let known_in = k1.saturating_sub(p.lag_in_steps as usize);
+    let known_cross = k1.saturating_sub(p.lag_cross_steps as usize);
+    let drift_so_far = p.algo_drift_step * k1 as f64;
     let share = p.tech.ai_gain_diffusion_share.clamp(0.0, 1.0);
     for mut f in firms {
         let b = f.bloc;
+        let own = &frontier.firm_discoveries[f.idx * hist..(f.idx + 1) * hist];
+        let known = m::known_efficiency(
+            f.base_eff,
+            drift_so_far,
+            frontier.bloc_discoveries[b][known_in],
+            frontier.world_discoveries[known_cross],
+            frontier.bloc_discoveries[b][known_cross],
+            own[k1],
+            own[known_in],
+        );
+        // Initial differences close through the lagged frontiers.
         f.own_eff = m::diffuse(
-            f.own_eff,
+            known,
             frontier.own_eff[b][lag_in],
             frontier.world_own_eff[lag_cross],
         );

@@ -573,23 +573,56 @@ pub fn chip_spend(
 // ---------------------------------------------------------------------------------------------
 
 /// Mechanism 6a: one step of a firm's own algorithmic progress, in log10 efficiency: the base
-/// drift plus jumps (one uniform per multiplier class). Discoveries are shared out among firms
-/// by their share of the world's research spending (`share`, budgets): a firm makes a jump of
-/// class `i` with probability `min(1, λ_i·dt·share)`, so the world as a whole makes `λ_i` of
-/// them a year however many firms there are, and the frontier's average progress (drift plus
+/// drift plus at most one jump per step. Discoveries are shared out among firms by their share
+/// of the world's research spending (`share`, budgets): a firm makes a jump of class `i` with
+/// probability `λ_i·dt·share`, so the world as a whole makes `λ_i` of them a year however many
+/// firms there are, and the frontier's average progress (drift plus
 /// expected jumps) is the scenario's rate — the jumps are part of it, not on top.
 pub fn innovate(p: &Prepared, uniforms: &[f64], share: f64) -> f64 {
-    let share = share.clamp(0.0, 1.0);
-    let mut gain = p.algo_drift_step;
-    for ((per_step, log_factor), u) in p.jumps.iter().zip(uniforms) {
-        if *u < (per_step * share).min(1.0) {
-            gain += log_factor;
-        }
-    }
-    gain
+    p.algo_drift_step + discover(p, uniforms, share)
 }
 
-/// Mechanism 6b: diffusion. Efficiency rises to the best that the firm's own bloc had
+/// The discovery part of [`innovate`]: the log10 gain of the compute multiplier a firm finds
+/// this step (0 when it finds none). One uniform picks at most one class: class `i` if the
+/// uniform falls in its slice `λ_i·dt·share` of [0, 1).
+pub fn discover(p: &Prepared, uniforms: &[f64], share: f64) -> f64 {
+    let share = share.clamp(0.0, 1.0);
+    let Some(&u) = uniforms.first() else {
+        return 0.0;
+    };
+    let total: f64 = p.jumps.iter().map(|(per_step, _)| per_step * share).sum();
+    let scale = if total > 1.0 { 1.0 / total } else { 1.0 };
+    let mut upper = 0.0;
+    for (per_step, log_factor) in &p.jumps {
+        upper += per_step * share * scale;
+        if u < upper {
+            return *log_factor;
+        }
+    }
+    0.0
+}
+
+/// Mechanism 6b: what a firm knows. Knowledge is additive: the common drift, plus every
+/// discovery — its own at once, its bloc's after the in-bloc lag, other blocs' after the
+/// cross-bloc lag — so the world's best practice advances at exactly the scenario's rate.
+/// Arguments are cumulative log10 discoveries: its bloc's at the in-bloc and cross-bloc lags,
+/// the world's at the cross-bloc lag, and its own now and at the in-bloc lag.
+pub fn known_efficiency(
+    base: f64,
+    drift_so_far: f64,
+    bloc_at_lag_in: f64,
+    world_at_lag_cross: f64,
+    bloc_at_lag_cross: f64,
+    own_now: f64,
+    own_at_lag_in: f64,
+) -> f64 {
+    base + drift_so_far
+        + bloc_at_lag_in
+        + (world_at_lag_cross - bloc_at_lag_cross).max(0.0)
+        + (own_now - own_at_lag_in).max(0.0)
+}
+
+/// Mechanism 6c: diffusion of initial differences. Efficiency rises to the best that the firm's own bloc had
 /// `lag_in` steps ago and the world had `lag_cross` steps ago (lagged bloc frontiers, so cost
 /// is linear in firms).
 pub fn diffuse(own: f64, bloc_lagged: f64, world_lagged: f64) -> f64 {
@@ -646,6 +679,10 @@ pub fn catch_up(
         return f64::NEG_INFINITY;
     }
     let upto = upto.min(hist.len() - 1);
+    // Nothing to catch up on when the firm's own run already matches what it knows was shown.
+    if per_decade * own_log10_effective >= hist[upto] {
+        return f64::NEG_INFINITY;
+    }
     let reach = |j: usize| {
         let shown = start_year + j as f64 * dt;
         per_decade * (own_log10_effective + catchup_log10_per_year * (now - shown).max(0.0))

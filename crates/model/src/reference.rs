@@ -46,9 +46,9 @@ pub fn run_reference_prepared(p: Prepared, key: RunKey, opts: RunOptions) -> Run
         k::market_clearing(p, &rules, &mut market);
         k::smuggling(p, step, &rules, &mut market);
         k::chip_delivery(p, &market, firms.iter_mut());
-        k::algorithmic_progress(p, step, &budgets, firms.iter_mut());
-        k::post_threshold_acceleration(p, &frontier, firms.iter_mut());
+        k::algorithmic_progress(p, step, &budgets, &mut frontier, firms.iter_mut());
         k::diffusion(p, step, &frontier, firms.iter_mut());
+        k::post_threshold_acceleration(p, &frontier, firms.iter_mut());
         k::paradigm_adoption(p, step, firms.iter_mut());
         k::training(p, step, &frontier, firms.iter_mut());
         k::frontier(p, step, &mut frontier, firms.iter());

@@ -306,6 +306,10 @@ pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
         crossed: vec![false; nb],
         scratch: vec![(f64::NEG_INFINITY, f64::NEG_INFINITY, 0.0, 0.0); nf],
         chip_stock: vec![vec![0.0; hist]; nb],
+        bloc_discoveries: vec![vec![0.0; hist]; nb],
+        world_discoveries: vec![0.0; hist],
+        firm_discoveries: vec![0.0; hist * nf],
+        disc_scratch: vec![0.0; nf],
     };
     let cpd = p.tech.capability_per_decade;
     for (idx, c) in p.firms.iter().enumerate() {
@@ -334,6 +338,8 @@ pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
             own_eff,
             ai_eff: 0.0,
             last_gain: 0.0,
+            base_eff: own_eff,
+            discovered: 0.0,
             adopted_at: adoption.get(idx).copied().unwrap_or(f64::INFINITY),
             paradigm_gain: 0.0,
             training_flop,
@@ -370,7 +376,9 @@ pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
             }
             has
         },
-        plans: vec![Vec::new(); p.nations.len()],
+        plans: vec![Vec::new(); nb * 3],
+        plan_ready: vec![false; nb * 3],
+        plan_of_nation: vec![0; p.nations.len()],
         capped_demand: vec![0.0; p.nations.len()],
         expected_seizure: vec![0.0; nb],
         bloc_of: p.firms.iter().map(|f| f.bloc).collect(),

@@ -11,9 +11,13 @@ use crate::mechanisms::{Crossing, FabState, Pool, Request, RuleView};
 use crate::prepared::Prepared;
 use crate::rng::KeyedStream;
 
-/// Words drawn per firm per step from its innovation stream (one per multiplier class; at
-/// most this many classes are allowed).
-pub const INNOVATION_WORDS: usize = 8;
+/// Words drawn per firm per step from its innovation stream: one uniform decides whether the
+/// firm makes a discovery this step and of which class (classes are mutually exclusive within a
+/// step, which is exact for the expectation as long as their probabilities sum to at most 1).
+pub const INNOVATION_WORDS: usize = 1;
+
+/// Most multiplier classes a scenario may define.
+pub const MAX_MULTIPLIER_CLASSES: usize = 8;
 
 /// Marker of every agent entity of a run (so a reused World can be reset).
 #[derive(Component, Clone, Copy, Debug)]
@@ -72,6 +76,10 @@ pub struct FirmAgent {
     pub ai_eff: f64,
     /// Own-efficiency gain of the last step (what the AI-R&D multiplier scales).
     pub last_gain: f64,
+    /// Initial algorithmic efficiency, log10.
+    pub base_eff: f64,
+    /// Cumulative log10 gain of the firm's own discoveries.
+    pub discovered: f64,
     /// Year from which it uses the new paradigm (infinity: never).
     pub adopted_at: f64,
     /// Paradigm gain, log10 effective compute.
@@ -135,8 +143,12 @@ pub struct ChipMarket {
     pub nation_of: Vec<usize>,
     /// Whether each nation has firms (only those get a purchase plan).
     pub nation_has_firms: Vec<bool>,
-    /// Each nation's purchase plan for one dollar this step, by nation index.
+    /// Purchase plans for one dollar this step, by `bloc * 3 + access rank`.
     pub plans: Vec<Vec<Request>>,
+    /// Whether each plan has been computed this step.
+    pub plan_ready: Vec<bool>,
+    /// Which plan each nation uses this step.
+    pub plan_of_nation: Vec<usize>,
     /// Scratch: capped demand per nation.
     pub capped_demand: Vec<f64>,
     /// Expected seized share of smuggled chips, per destination bloc.
@@ -185,6 +197,14 @@ pub struct Frontier {
     pub world_ai_eff: Vec<f64>,
     /// Whether each bloc has crossed the threshold (its research is AI-accelerated).
     pub crossed: Vec<bool>,
+    /// Cumulative discoveries (log10) made by each bloc's firms, per step.
+    pub bloc_discoveries: Vec<Vec<f64>>,
+    /// Cumulative discoveries (log10) made in the world, per step.
+    pub world_discoveries: Vec<f64>,
+    /// Each firm's cumulative discoveries per step, flat: `firm * history_len + step`.
+    pub firm_discoveries: Vec<f64>,
+    /// Scratch: each firm's discovery this step, by firm index.
+    pub disc_scratch: Vec<f64>,
     /// Chip stock per bloc per step, H100e.
     pub chip_stock: Vec<Vec<f64>>,
     /// Scratch: per-firm values (capability, own eff, ai eff, fleet) by firm index.

@@ -72,8 +72,8 @@ pub fn build_schedule() -> Schedule {
     schedule.add_systems(
         (
             algorithmic_progress,
-            post_threshold_acceleration,
             diffusion,
+            post_threshold_acceleration,
             paradigm_adoption,
         )
             .chain()
@@ -178,9 +178,16 @@ pub fn algorithmic_progress(
     run: Res<RunParams>,
     clock: Res<Clock>,
     budgets: Res<Budgets>,
+    mut frontier: ResMut<Frontier>,
     mut firms: Query<&mut FirmAgent>,
 ) {
-    k::algorithmic_progress(&run.prepared, clock.step, &budgets, firms.iter_mut());
+    k::algorithmic_progress(
+        &run.prepared,
+        clock.step,
+        &budgets,
+        &mut frontier,
+        firms.iter_mut(),
+    );
 }
 
 /// Mechanism 9: post-threshold acceleration by the AI-R&D multiplier.

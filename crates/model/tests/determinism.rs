@@ -64,7 +64,7 @@ fn adding_a_firm_changes_no_other_firms_draws() {
         let mut sim = Simulation::new();
         let _ = sim.run(s, key(0), RunOptions::default());
         let mut q = sim.world().try_query::<&FirmAgent>().expect("registered");
-        let mut out: Vec<(usize, Vec<[f64; 8]>)> = q
+        let mut out: Vec<(usize, Vec<[f64; 1]>)> = q
             .iter(sim.world())
             .map(|f| {
                 let mut st = f.stream.clone();
@@ -83,7 +83,7 @@ fn adding_a_firm_changes_no_other_firms_draws() {
     }
     // And the stream is the one keyed by the firm's id.
     let seed = key(0).seed();
-    let mut direct = KeyedStream::<8>::from_hash(seed, Purpose::Innovation, id_hash("cn-lab-a"));
+    let mut direct = KeyedStream::<1>::from_hash(seed, Purpose::Innovation, id_hash("cn-lab-a"));
     assert_eq!(a[0].1[5], direct.uniforms(5));
 }
 

@@ -498,7 +498,8 @@ fn diffusion_lifts_followers_to_the_lagged_frontier() {
             .algo_efficiency_log10
             .unwrap()
     };
-    assert!(eff(&s) > eff(&slow) + 0.2);
+    let (fast, slow) = (eff(&s), eff(&slow));
+    assert!(fast > slow + 0.2, "{fast} vs {slow}");
 }
 
 #[test]
@@ -761,10 +762,11 @@ fn a_run_reports_crossings_lags_and_window() {
 }
 
 #[test]
-fn frontier_progress_does_not_grow_with_the_number_of_firms() {
-    // Discoveries are shared out by research spending, so ten times the labs do not make the
-    // world's best practice advance faster (if every lab drew its own jumps, the maximum over
-    // 40 labs would run far ahead of the published rate).
+fn frontier_progress_is_the_published_rate_whatever_the_number_of_firms() {
+    // Knowledge is additive and discoveries are shared out by research spending, so the world's
+    // best practice advances at `algo_progress_per_year` (2.8x = 0.447 decades a year) with 4
+    // labs or 40 (if every lab drew its own jumps the best of 40 would run far ahead; if jumps
+    // by labs behind the frontier were wasted it would fall behind).
     let base = test_world();
     let mut many = base.clone();
     for copy in 1..10 {
@@ -774,18 +776,28 @@ fn frontier_progress_does_not_grow_with_the_number_of_firms() {
         }));
     }
     let rate = |s: &Scenario<f64>| {
+        let mut sim = Simulation::new();
         let mut total = 0.0;
-        for run in 0..40 {
-            let r = traced(s, 100 + run);
-            let lab = rows(s, &r, AgentKind::Firm, "us-lab-a");
+        for run in 0..100 {
+            let r = sim.run(s, key(100 + run), RunOptions { trace: true });
+            let best = |year: f64| {
+                r.trace
+                    .iter()
+                    .filter(|row| {
+                        row.kind == Some(AgentKind::Firm) && (row.year - year).abs() < 1e-9
+                    })
+                    .filter_map(|row| row.algo_efficiency_log10)
+                    .fold(f64::NEG_INFINITY, f64::max)
+            };
             // Before any bloc crosses the threshold (no AI acceleration yet).
-            total += at_year(&lab, 2025.0).algo_efficiency_log10.unwrap()
-                - at_year(&lab, 2023.5).algo_efficiency_log10.unwrap();
+            total += best(2025.5) - best(2023.5);
         }
-        total / 40.0 / 1.5
+        total / 100.0 / 2.0
     };
     let (few, more) = (rate(&base), rate(&many));
-    // log10(2.8) = 0.447 per year; 40 runs average out most jump noise (sd ≈ 0.03).
-    assert!((more - few).abs() < 0.1, "{few} vs {more}");
-    assert!(more < 2.8f64.log10() + 0.15, "{more}");
+    // Jumps add ~0.27 decades a year in a few large steps; over 100 runs of 2 years the sd of
+    // the mean rate is ~0.015, so ±0.06 is four sd.
+    let target = 2.8f64.log10();
+    assert!((few - target).abs() < 0.06, "4 labs: {few} vs {target}");
+    assert!((more - target).abs() < 0.06, "40 labs: {more} vs {target}");
 }
