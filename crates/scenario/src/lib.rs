@@ -51,9 +51,8 @@ pub mod limits {
     pub const MAX_FABS: usize = 100_000;
     /// Most export-control rules in a scenario.
     pub const MAX_RULES: usize = 1_000;
-    /// Most classes of compute multipliers (the model draws this many uniforms per firm and
-    /// step).
-    pub const MAX_MULTIPLIERS: usize = polarity_model::state::INNOVATION_WORDS;
+    /// Most classes of compute multipliers.
+    pub const MAX_MULTIPLIERS: usize = polarity_model::state::MAX_MULTIPLIER_CLASSES;
     /// Most simulation steps from start to horizon.
     pub const MAX_STEPS: u64 = 10_000;
     /// Most steps per year (daily).
