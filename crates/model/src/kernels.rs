@@ -387,9 +387,13 @@ pub fn paradigm_adoption<F: DerefMut<Target = FirmAgent>>(
 ) {
     let Some(pc) = &p.paradigm else { return };
     let year = p.year(step + 1);
+    let useful = m::paradigm_useful_log10(pc, year);
     for mut f in firms {
-        let flop = m::log10_or_zero(f.training_flop);
-        f.paradigm_gain = m::paradigm_gain(pc, year, f.adopted_at, flop);
+        f.paradigm_useful = if year >= f.adopted_at {
+            useful
+        } else {
+            f64::NEG_INFINITY
+        };
     }
 }
 
@@ -413,7 +417,7 @@ pub fn training<F: DerefMut<Target = FirmAgent>>(
         let log_flop = m::log10_or_zero(f.training_flop);
         // Paradigm gain at the new compute level.
         if let Some(pc) = &p.paradigm {
-            f.paradigm_gain = m::paradigm_gain(pc, now, f.adopted_at, log_flop);
+            f.paradigm_gain = m::paradigm_gain_at(pc, f.paradigm_useful, log_flop);
         }
         f.log10_effective = log_flop + f.own_eff + f.ai_eff + f.paradigm_gain;
         let own = m::capability(f.log10_effective, cpd);

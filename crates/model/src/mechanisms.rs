@@ -642,8 +642,21 @@ pub fn paradigm_gain(pc: &ParadigmC, year: f64, adopted_at: f64, log10_flop: f64
     if year < adopted_at {
         return 0.0;
     }
-    let useful = pc.log10_useful + pc.log10_useful_growth * (year - pc.arrival).max(0.0);
-    let x = log10_flop.min(useful);
+    paradigm_gain_at(pc, paradigm_useful_log10(pc, year), log10_flop)
+}
+
+/// log10 of the compute that is useful on the new axis at `year`.
+pub fn paradigm_useful_log10(pc: &ParadigmC, year: f64) -> f64 {
+    pc.log10_useful + pc.log10_useful_growth * (year - pc.arrival).max(0.0)
+}
+
+/// The gain for a firm whose useful compute on the new axis is `useful_log10` (`-inf` before it
+/// adopts) and whose run has `log10_flop`.
+pub fn paradigm_gain_at(pc: &ParadigmC, useful_log10: f64, log10_flop: f64) -> f64 {
+    let x = log10_flop.min(useful_log10);
+    if x == f64::NEG_INFINITY {
+        return 0.0;
+    }
     (pc.gain_per_decade * (x - pc.log10_base)).clamp(0.0, pc.max_gain)
 }
 

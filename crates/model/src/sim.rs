@@ -342,6 +342,7 @@ pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
             discovered: 0.0,
             adopted_at: adoption.get(idx).copied().unwrap_or(f64::INFINITY),
             paradigm_gain: 0.0,
+            paradigm_useful: f64::NEG_INFINITY,
             training_flop,
             log10_effective,
             capability,

@@ -84,6 +84,8 @@ pub struct FirmAgent {
     pub adopted_at: f64,
     /// Paradigm gain, log10 effective compute.
     pub paradigm_gain: f64,
+    /// log10 of the compute useful on the new axis for this firm (`-inf` before it adopts).
+    pub paradigm_useful: f64,
     /// Training compute of this step's run, FLOP.
     pub training_flop: f64,
     /// log10 effective compute of this step's run.
