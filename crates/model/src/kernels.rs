@@ -347,34 +347,33 @@ pub fn diffusion<F: DerefMut<Target = FirmAgent>>(
     let k = step as usize;
     let k1 = k + 1;
     let hist = frontier.world_discoveries.len();
-    let lag_in = k.saturating_sub(p.lag_in_steps as usize);
-    let lag_cross = k.saturating_sub(p.lag_cross_steps as usize);
-    let known_in = k1.saturating_sub(p.lag_in_steps as usize);
-    let known_cross = k1.saturating_sub(p.lag_cross_steps as usize);
+    let lag_in = (k as f64 - p.lag_in_steps).max(0.0);
+    let lag_cross = (k as f64 - p.lag_cross_steps).max(0.0);
+    let known_in = (k1 as f64 - p.lag_in_steps).max(0.0);
+    let known_cross = (k1 as f64 - p.lag_cross_steps).max(0.0);
     let drift_so_far = p.algo_drift_step * k1 as f64;
     let share = p.tech.ai_gain_diffusion_share.clamp(0.0, 1.0);
+    let world_known = m::at(&frontier.world_discoveries, known_cross);
+    let world_own = m::at(&frontier.world_own_eff, lag_cross);
+    let world_ai = m::at(&frontier.world_ai_eff, lag_cross);
     for mut f in firms {
         let b = f.bloc;
         let own = &frontier.firm_discoveries[f.idx * hist..(f.idx + 1) * hist];
         let known = m::known_efficiency(
             f.base_eff,
             drift_so_far,
-            frontier.bloc_discoveries[b][known_in],
-            frontier.world_discoveries[known_cross],
-            frontier.bloc_discoveries[b][known_cross],
+            m::at(&frontier.bloc_discoveries[b], known_in),
+            world_known,
+            m::at(&frontier.bloc_discoveries[b], known_cross),
             own[k1],
-            own[known_in],
+            m::at(own, known_in),
         );
         // Initial differences close through the lagged frontiers.
-        f.own_eff = m::diffuse(
-            known,
-            frontier.own_eff[b][lag_in],
-            frontier.world_own_eff[lag_cross],
-        );
+        f.own_eff = m::diffuse(known, m::at(&frontier.own_eff[b], lag_in), world_own);
         f.ai_eff = m::diffuse(
             f.ai_eff,
-            frontier.ai_eff[b][lag_in],
-            share * frontier.world_ai_eff[lag_cross],
+            m::at(&frontier.ai_eff[b], lag_in),
+            share * world_ai,
         );
     }
 }
@@ -409,8 +408,8 @@ pub fn training<F: DerefMut<Target = FirmAgent>>(
     let cpd = p.tech.capability_per_decade;
     let ts_max = p.tech.training_share_max.clamp(0.0, 1.0);
     let ts_rate = (p.tech.training_share_growth_per_year.max(0.0) * p.dt).min(1.0);
-    let known_in = k.saturating_sub(p.lag_in_steps as usize);
-    let known_cross = k.saturating_sub(p.lag_cross_steps as usize);
+    let known_in = (k as f64 - p.lag_in_steps).max(0.0);
+    let known_cross = (k as f64 - p.lag_cross_steps).max(0.0);
     for mut f in firms {
         f.training_share += (ts_max - f.training_share) * ts_rate;
         f.training_flop = m::training_flop(f.fleet_h100e, f.training_share, p.flop_per_h100e_run);

@@ -669,18 +669,44 @@ pub fn capability(log10_effective: f64, per_decade: f64) -> f64 {
     per_decade * log10_effective
 }
 
+/// The value of a per-step history at a fractional position (linear between steps; the
+/// earlier value where a neighbour is not finite). Positions are clamped to the history.
+pub fn at(hist: &[f64], pos: f64) -> f64 {
+    let Some(last) = hist.len().checked_sub(1) else {
+        return f64::NEG_INFINITY;
+    };
+    let pos = if pos.is_nan() {
+        0.0
+    } else {
+        pos.clamp(0.0, last as f64)
+    };
+    let i = (pos.floor() as usize).min(last);
+    let frac = pos - i as f64;
+    if frac <= 0.0 || i == last {
+        return hist[i];
+    }
+    let (a, b) = (hist[i], hist[i + 1]);
+    if a.is_finite() && b.is_finite() {
+        a + (b - a) * frac
+    } else {
+        a
+    }
+}
+
 /// Mechanism 8b: catch-up is cheaper than the frontier. `hist[j]` is a non-decreasing series
-/// of capabilities shown at `year_of(j)`, known up to index `upto`. Reproducing level `c_j`
-/// costs `catchup^(now - year_j)` times less compute than it first did, so a firm with
-/// log10 effective compute `own` can reach `min(c_j, per_decade·(own + rate·(now - year_j)))`.
-/// Returns the best such level (binary search: linear total cost in steps).
+/// of capabilities shown at `year_of(j)`, known up to the fractional position `upto` (lags need
+/// not be whole steps). Reproducing level `c` shown at year `τ` costs `catchup^(now - τ)` times
+/// less compute than it first did, so a firm with log10 effective compute `own` can reach
+/// `min(c(τ), per_decade·(own + rate·(now - τ)))`, the frontier being linear between steps.
+/// Returns the best such level: a binary search for the segment where the rising frontier meets
+/// the falling reach, then the exact meeting point (linear total cost, no step artefacts).
 #[expect(
     clippy::too_many_arguments,
     reason = "plain scalars keep the hot path free of structs"
 )]
 pub fn catch_up(
     hist: &[f64],
-    upto: usize,
+    upto: f64,
     start_year: f64,
     dt: f64,
     now: f64,
@@ -688,36 +714,52 @@ pub fn catch_up(
     per_decade: f64,
     catchup_log10_per_year: f64,
 ) -> f64 {
-    if hist.is_empty() {
+    let Some(last) = hist.len().checked_sub(1) else {
+        return f64::NEG_INFINITY;
+    };
+    let upto = if upto.is_nan() {
+        0.0
+    } else {
+        upto.clamp(0.0, last as f64)
+    };
+    let top = at(hist, upto);
+    // Nothing shown yet, or the firm's own run already matches what it knows was shown.
+    if !top.is_finite() || per_decade * own_log10_effective >= top {
         return f64::NEG_INFINITY;
     }
-    let upto = upto.min(hist.len() - 1);
-    // Nothing to catch up on when the firm's own run already matches what it knows was shown.
-    if per_decade * own_log10_effective >= hist[upto] {
-        return f64::NEG_INFINITY;
-    }
-    let reach = |j: usize| {
-        let shown = start_year + j as f64 * dt;
+    let reach = |x: f64| {
+        let shown = start_year + x * dt;
         per_decade * (own_log10_effective + catchup_log10_per_year * (now - shown).max(0.0))
     };
-    // Largest j with hist[j] <= reach(j) (the predicate holds on a prefix).
-    if hist[0] > reach(0) {
-        return reach(0).min(hist[0]);
+    if !hist[0].is_finite() || hist[0] > reach(0.0) {
+        return reach(0.0).min(hist[0]);
     }
-    let (mut lo, mut hi) = (0usize, upto);
+    // Largest whole step j <= upto with hist[j] <= reach(j) (the predicate holds on a prefix).
+    let (mut lo, mut hi) = (0usize, (upto.floor() as usize).min(last));
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
-        if hist[mid] <= reach(mid) {
+        if hist[mid] <= reach(mid as f64) {
             lo = mid;
         } else {
             hi = mid - 1;
         }
     }
-    let mut best = hist[lo];
-    if lo < upto {
-        best = best.max(reach(lo + 1).min(hist[lo + 1]));
+    let (x0, x1) = (lo as f64, ((lo + 1) as f64).min(upto));
+    if x1 <= x0 {
+        return hist[lo];
     }
-    best
+    let (c0, c1) = (hist[lo], at(hist, x1));
+    let (r0, r1) = (reach(x0), reach(x1));
+    if c1 <= r1 {
+        return c1;
+    }
+    let denom = (c1 - c0) - (r1 - r0);
+    let s = if denom > 0.0 {
+        ((r0 - c0) / denom).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (c0 + (c1 - c0) * s).max(c0)
 }
 
 /// FLOP of a firm's training run this step.

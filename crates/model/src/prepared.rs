@@ -177,10 +177,10 @@ pub struct Prepared {
     pub jumps: Vec<(f64, f64)>,
     /// Fleet kept per step after retirement.
     pub fleet_keep_step: f64,
-    /// Diffusion lag inside a bloc, steps.
-    pub lag_in_steps: u32,
-    /// Diffusion lag across blocs, steps.
-    pub lag_cross_steps: u32,
+    /// Diffusion lag inside a bloc, steps (fractional: histories are interpolated).
+    pub lag_in_steps: f64,
+    /// Diffusion lag across blocs, steps (fractional: histories are interpolated).
+    pub lag_cross_steps: f64,
     /// log10 of the catch-up cost decline per year.
     pub catchup_log10_per_year: f64,
     /// FLOP delivered by one H100e over a training run.
@@ -368,7 +368,6 @@ impl Prepared {
         };
         let extra_steps = (window_years * f64::from(spy)).ceil() as u32 + 1;
 
-        let steps = |years: f64| (clamp(years, 0.0, 1e3) * f64::from(spy)).round() as u32;
         let paradigm = t.paradigm.as_ref().map(|p| ParadigmC {
             arrival: p.arrival_year,
             discoverer: p
@@ -400,8 +399,8 @@ impl Prepared {
             algo_drift_step,
             jumps,
             fleet_keep_step: pow(1.0 - clamp(t.fleet_retirement_per_year, 0.0, 0.999), dt),
-            lag_in_steps: steps(t.diffusion_lag_in_bloc_years),
-            lag_cross_steps: steps(t.diffusion_lag_cross_bloc_years),
+            lag_in_steps: clamp(t.diffusion_lag_in_bloc_years, 0.0, 1e3) * f64::from(spy),
+            lag_cross_steps: clamp(t.diffusion_lag_cross_bloc_years, 0.0, 1e3) * f64::from(spy),
             catchup_log10_per_year: log10(clamp(t.catchup_cost_decline_per_year, 1.0, 1e9)),
             flop_per_h100e_run: clamp(t.flop_per_h100e_second, 0.0, 1e30)
                 * clamp(t.utilization, 0.0, 1.0)
