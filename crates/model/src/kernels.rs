@@ -418,29 +418,35 @@ pub fn training<F: DerefMut<Target = FirmAgent>>(
         if let Some(pc) = &p.paradigm {
             f.paradigm_gain = m::paradigm_gain_at(pc, f.paradigm_useful, log_flop);
         }
-        f.log10_effective = log_flop + f.own_eff + f.ai_eff + f.paradigm_gain;
-        let own = m::capability(f.log10_effective, cpd);
+        // Catch-up reproduces capabilities on the old axes; a paradigm's gain adds on top (a
+        // compute-poor lab that adopts the new axis gains as much as it would from its own run).
+        let base_log10 = log_flop + f.own_eff + f.ai_eff;
+        f.log10_effective = base_log10 + f.paradigm_gain;
+        let own = m::capability(base_log10, cpd);
         let cu_bloc = m::catch_up(
-            &frontier.capability[f.bloc],
+            &frontier.base_capability[f.bloc],
             known_in,
             p.start_year,
             p.dt,
             now,
-            f.log10_effective,
+            base_log10,
             cpd,
             p.catchup_log10_per_year,
         );
         let cu_world = m::catch_up(
-            &frontier.world_capability,
+            &frontier.world_base_capability,
             known_cross,
             p.start_year,
             p.dt,
             now,
-            f.log10_effective,
+            base_log10,
             cpd,
             p.catchup_log10_per_year,
         );
-        f.capability = f.capability.max(own).max(cu_bloc).max(cu_world);
+        f.base_capability = f.base_capability.max(own).max(cu_bloc).max(cu_world);
+        f.capability = f
+            .capability
+            .max(f.base_capability + m::capability(f.paradigm_gain, cpd));
     }
 }
 
@@ -454,7 +460,13 @@ pub fn frontier<'a>(
     let k = step as usize + 1;
     let fr = frontier;
     for f in firms {
-        fr.scratch[f.idx] = (f.capability, f.own_eff, f.ai_eff, f.fleet_h100e);
+        fr.scratch[f.idx] = (
+            f.capability,
+            f.own_eff,
+            f.ai_eff,
+            f.fleet_h100e,
+            f.base_capability,
+        );
     }
     push_frontier(fr, p, k);
 }
@@ -467,27 +479,33 @@ pub fn push_frontier(fr: &mut Frontier, p: &Prepared, k: usize) {
         fr.own_eff[b][k] = f64::NEG_INFINITY;
         fr.ai_eff[b][k] = 0.0;
         fr.chip_stock[b][k] = 0.0;
+        fr.base_capability[b][k] = f64::NEG_INFINITY;
     }
-    for (i, (cap, own, ai, fleet)) in fr.scratch.iter().enumerate() {
+    for (i, (cap, own, ai, fleet, base)) in fr.scratch.iter().enumerate() {
         let b = p.firms[i].bloc;
+        fr.base_capability[b][k] = fr.base_capability[b][k].max(*base);
         fr.chip_stock[b][k] += fleet;
         fr.capability[b][k] = fr.capability[b][k].max(*cap);
         fr.own_eff[b][k] = fr.own_eff[b][k].max(*own);
         fr.ai_eff[b][k] = fr.ai_eff[b][k].max(*ai);
     }
     let (mut wc, mut wo, mut wa) = (f64::NEG_INFINITY, f64::NEG_INFINITY, 0.0f64);
+    let mut wb = f64::NEG_INFINITY;
     for b in 0..nb {
         // Histories never decrease (capability is best-so-far; keep efficiency monotone too).
         if k > 0 {
             fr.capability[b][k] = fr.capability[b][k].max(fr.capability[b][k - 1]);
+            fr.base_capability[b][k] = fr.base_capability[b][k].max(fr.base_capability[b][k - 1]);
             fr.own_eff[b][k] = fr.own_eff[b][k].max(fr.own_eff[b][k - 1]);
             fr.ai_eff[b][k] = fr.ai_eff[b][k].max(fr.ai_eff[b][k - 1]);
         }
         wc = wc.max(fr.capability[b][k]);
+        wb = wb.max(fr.base_capability[b][k]);
         wo = wo.max(fr.own_eff[b][k]);
         wa = wa.max(fr.ai_eff[b][k]);
     }
     fr.world_capability[k] = wc;
+    fr.world_base_capability[k] = wb;
     fr.world_own_eff[k] = wo;
     fr.world_ai_eff[k] = wa;
 }

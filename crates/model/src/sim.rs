@@ -304,7 +304,18 @@ pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
         world_own_eff: vec![f64::NEG_INFINITY; hist],
         world_ai_eff: vec![0.0; hist],
         crossed: vec![false; nb],
-        scratch: vec![(f64::NEG_INFINITY, f64::NEG_INFINITY, 0.0, 0.0); nf],
+        scratch: vec![
+            (
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+                0.0,
+                0.0,
+                f64::NEG_INFINITY
+            );
+            nf
+        ],
+        base_capability: vec![vec![f64::NEG_INFINITY; hist]; nb],
+        world_base_capability: vec![f64::NEG_INFINITY; hist],
         chip_stock: vec![vec![0.0; hist]; nb],
         bloc_discoveries: vec![vec![0.0; hist]; nb],
         world_discoveries: vec![0.0; hist],
@@ -319,7 +330,7 @@ pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
         let training_flop = m::training_flop(fleet, training_share, p.flop_per_h100e_run);
         let log10_effective = m::log10_or_zero(training_flop) + own_eff;
         let capability = m::capability(log10_effective, cpd);
-        frontier.scratch[idx] = (capability, own_eff, 0.0, fleet);
+        frontier.scratch[idx] = (capability, own_eff, 0.0, fleet, capability);
         firms.push(FirmAgent {
             idx,
             bloc: c.bloc,
@@ -346,6 +357,7 @@ pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
             training_flop,
             log10_effective,
             capability,
+            base_capability: capability,
             bought_h100e: 0.0,
             compliant_h100e: 0.0,
             compliant_chips: 0.0,

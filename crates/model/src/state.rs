@@ -92,6 +92,8 @@ pub struct FirmAgent {
     pub log10_effective: f64,
     /// Best capability so far.
     pub capability: f64,
+    /// Best capability so far on the old axes (without paradigm gains).
+    pub base_capability: f64,
     /// Bought legally this step (open or capped), H100e.
     pub bought_h100e: f64,
     /// Compliant variants this step, H100e of training value.
@@ -209,8 +211,13 @@ pub struct Frontier {
     pub disc_scratch: Vec<f64>,
     /// Chip stock per bloc per step, H100e.
     pub chip_stock: Vec<Vec<f64>>,
-    /// Scratch: per-firm values (capability, own eff, ai eff, fleet) by firm index.
-    pub scratch: Vec<(f64, f64, f64, f64)>,
+    /// Capability on the old axes (without paradigm gains) per bloc per step: what catch-up
+    /// reproduces.
+    pub base_capability: Vec<Vec<f64>>,
+    /// World capability on the old axes per step.
+    pub world_base_capability: Vec<f64>,
+    /// Scratch: per-firm values (capability, own eff, ai eff, fleet, base capability).
+    pub scratch: Vec<(f64, f64, f64, f64, f64)>,
 }
 
 /// Crossings and the decisive window.
