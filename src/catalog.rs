@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use anyhow::anyhow;
-use polarity_scenario::{Problem, ScenarioError};
+use polarity_scenario::{Problem, ScenarioError, printable};
 
 use crate::Failure;
 
@@ -23,7 +23,7 @@ pub fn describe_problems(err: &ScenarioError) -> String {
     let what = if origin == OVERRIDE_ORIGIN {
         "invalid --set override".to_string()
     } else {
-        format!("cannot use scenario {origin}")
+        format!("cannot use scenario {}", printable(origin))
     };
     let mut text = if n > 1 {
         format!("{what} ({n} problems):")
@@ -41,7 +41,8 @@ const OVERRIDE_ORIGIN: &str = "--set";
 /// hint on a line of its own.
 pub fn push_problems(text: &mut String, problems: &[Problem]) {
     for p in problems {
-        let _ = write!(text, "\n  {}", p.origin);
+        // Origins, paths, messages and hints quote user text: printed escaped, on one line.
+        let _ = write!(text, "\n  {}", printable(&p.origin));
         if let Some(line) = p.line {
             let _ = write!(text, ":{line}");
             if let Some(col) = p.column {
@@ -53,11 +54,11 @@ pub fn push_problems(text: &mut String, problems: &[Problem]) {
             text.push_str("warning: ");
         }
         if !p.path.is_empty() {
-            let _ = write!(text, "{}: ", p.path);
+            let _ = write!(text, "{}: ", printable(&p.path));
         }
-        text.push_str(&p.message);
+        text.push_str(&printable(&p.message));
         if let Some(hint) = &p.hint {
-            let _ = write!(text, "\n    hint: {hint}");
+            let _ = write!(text, "\n    hint: {}", printable(hint));
         }
     }
 }

@@ -8,10 +8,16 @@
 //! existing `--out`). It never shows a panic or a debug dump: a bug that panics is reported
 //! as an internal error with exit code 1. The exit codes are listed in `docs/cli.md`.
 
+mod batch;
 mod catalog;
+mod merge;
+mod plot;
 mod progress;
 mod report;
 mod run;
+mod salib;
+mod study;
+mod sweep;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -40,6 +46,16 @@ struct Cli {
 enum Command {
     /// Run one Monte Carlo study and print its outcome probabilities.
     Run(RunArgs),
+    /// Compare policies: one arm per combination of --set values (or per --scenarios), all on
+    /// the same run seeds, with paired differences against the first arm.
+    Sweep(sweep::SweepArgs),
+    /// Run one study per row of a design file (CSV with a header of parameter paths, or a
+    /// SALib sample matrix with --names-from), on common run seeds.
+    Batch(batch::BatchArgs),
+    /// Print a SALib problem file (name lower upper) for the scenario's uncertain parameters.
+    SalibProblem(salib::SalibProblemArgs),
+    /// Merge shard folders (--shard I/N) into exactly the files of the unsharded study.
+    Merge(merge::MergeArgs),
     /// Check scenario files, printing every problem found.
     Validate {
         /// Scenario files (or embedded scenario names) to check.
@@ -53,6 +69,8 @@ enum Command {
         /// Embedded scenario name (see `polarity scenarios`) or path to a .ron file.
         name: String,
     },
+    /// Draw a study's charts (SVG) into DIR/plots/ and a self-contained DIR/report.html.
+    Plot(plot::PlotArgs),
 }
 
 /// Flags of `polarity run`.
@@ -92,12 +110,20 @@ pub struct RunArgs {
     /// probability's 95% CI half-width to at most EPS (at most --runs).
     #[arg(long, value_name = "EPS")]
     pub precision: Option<f64>,
+    /// Run only shard I of N (contiguous blocks of run indices, I from 1), or `slurm` to
+    /// take it from SLURM_ARRAY_TASK_ID/COUNT; merge the shard folders with `polarity merge`.
+    #[arg(long, value_name = "I/N|slurm")]
+    pub shard: Option<String>,
     /// Print nothing but errors (and the JSON summary with --json); no progress bar.
     #[arg(long, short)]
     pub quiet: bool,
     /// Print summary.json to stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// After the study, draw its charts into DIR/plots/ and write DIR/report.html (needs
+    /// --out DIR).
+    #[arg(long)]
+    pub plot: bool,
 }
 
 /// Why a command stopped early; decides the exit code.
@@ -170,9 +196,14 @@ fn main() -> ExitCode {
         let mut out = stdout.lock();
         let result = match cli.command {
             Command::Run(args) => run::run(&args, &mut out),
+            Command::Sweep(args) => sweep::sweep(&args, &mut out),
+            Command::Batch(args) => batch::batch(&args, &mut out),
+            Command::SalibProblem(args) => salib::salib_problem(&args, &mut out),
+            Command::Merge(args) => merge::merge(&args, &mut out),
             Command::Validate { files } => catalog::validate(&files, &mut out),
             Command::Scenarios => catalog::scenarios(&mut out),
             Command::Show { name } => catalog::show(&name, &mut out),
+            Command::Plot(args) => plot::plot(&args, &mut out),
         };
         result.and_then(|()| out.flush().map_err(Failure::from))
     });

@@ -11,7 +11,10 @@ fn main() {
     let mut sim = Simulation::new();
     let mut steps = 0u64;
     for run in 0..runs {
-        steps += u64::from(sim.run(&s, RunKey { study_seed: 1, run }, RunOptions::default()).steps);
+        steps += u64::from(
+            sim.run(&s, RunKey { study_seed: 1, run }, RunOptions::default())
+                .steps,
+        );
     }
     println!("factor {factor}: {runs} runs, {steps} steps");
 }

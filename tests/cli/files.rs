@@ -201,7 +201,13 @@ fn every_file_is_complete_and_the_manifest_holds_provenance() {
     names.sort();
     assert_eq!(
         names,
-        ["manifest.json", "runs.csv", "scenario.ron", "summary.json"],
+        [
+            "fan.csv",
+            "manifest.json",
+            "runs.csv",
+            "scenario.ron",
+            "summary.json"
+        ],
         "no .partial file is left"
     );
     let m = s.json("out/manifest.json");

@@ -73,7 +73,8 @@ fn help_and_version_exit_0() {
 }
 
 /// Every `--set 'PATH=VALUE'` example in docs/cli.md and in `polarity run --help` applies
-/// cleanly to the baseline, so the documented paths exist.
+/// cleanly to the baseline, so the documented paths exist; a sweep's `PATH=V1,V2` applies
+/// each of its values.
 #[test]
 fn documented_overrides_resolve() {
     let s = Sandbox::new();
@@ -96,8 +97,11 @@ fn documented_overrides_resolve() {
     assert!(examples.len() >= 5, "found {examples:?}");
     let baseline = polarity_scenario::load("baseline").unwrap().scenario;
     for example in examples {
-        let mut scenario = baseline.clone();
-        polarity_scenario::apply_overrides(&mut scenario, &[example.as_str()])
-            .unwrap_or_else(|e| panic!("{example}: {e}"));
+        let (path, values) = example.split_once('=').unwrap();
+        for value in polarity_scenario::dist::split_top_level(values) {
+            let mut scenario = baseline.clone();
+            polarity_scenario::apply_overrides(&mut scenario, &[format!("{path}={value}")])
+                .unwrap_or_else(|e| panic!("{example}: {e}"));
+        }
     }
 }

@@ -432,6 +432,7 @@ pub fn training<F: DerefMut<Target = FirmAgent>>(
             base_log10,
             cpd,
             p.catchup_log10_per_year,
+            f.base_capability,
         );
         let cu_world = m::catch_up(
             &frontier.world_base_capability,
@@ -442,6 +443,7 @@ pub fn training<F: DerefMut<Target = FirmAgent>>(
             base_log10,
             cpd,
             p.catchup_log10_per_year,
+            f.base_capability,
         );
         f.base_capability = f.base_capability.max(own).max(cu_bloc).max(cu_world);
         f.capability = f

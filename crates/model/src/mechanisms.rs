@@ -8,6 +8,20 @@
 use crate::math::{exp, log10, pow};
 use crate::prepared::{AccessNow, FabC, FirmC, ParadigmC, Prepared, RuleC, TICKS_PER_YEAR};
 
+/// Saturation bound of stocks, flows and prices (chips, USD, FLOP): far beyond any real value,
+/// and small enough that products of two and sums over every agent stay finite, so that an
+/// enormous but valid input (the validator accepts any finite amount) never overflows into an
+/// infinity, or a NaN (`inf × 0`), downstream.
+pub const MAX_QUANTITY: f64 = 1e100;
+
+/// Largest scarcity factor (price over base price) of a chip pool.
+pub const MAX_SCARCITY: f64 = 1e12;
+
+/// `x` limited to `[0, MAX_QUANTITY]`; NaN (from `inf × 0`) becomes 0.
+pub fn saturate(x: f64) -> f64 {
+    if x > 0.0 { x.min(MAX_QUANTITY) } else { 0.0 }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 1. Chip production
 // ---------------------------------------------------------------------------------------------
@@ -35,10 +49,10 @@ impl FabState {
     /// The state at the start of a run.
     pub fn new(c: &FabC) -> Self {
         FabState {
-            capacity: c.p.capacity_chips_per_year.max(0.0),
-            perf: c.p.h100e_per_chip.max(0.0),
+            capacity: saturate(c.p.capacity_chips_per_year),
+            perf: saturate(c.p.h100e_per_chip),
             yield_share: c.p.yield_share.clamp(0.0, 1.0),
-            cost: c.p.cost_per_h100e_usd.max(1e-9),
+            cost: saturate(c.p.cost_per_h100e_usd).max(1e-9),
             ..FabState::default()
         }
     }
@@ -64,10 +78,12 @@ pub fn produce(s: &mut FabState, c: &FabC, constrained: bool, p: &Prepared) {
     s.out_h100e = s.out_chips * s.perf;
     s.constrained = constrained;
     // Then the fab improves.
-    s.capacity *= exp(c.ln_capacity_growth_step * share_growth(c.ln_capacity_growth_step, share));
-    s.perf *= exp(c.ln_perf_growth_step * share_growth(c.ln_perf_growth_step, share));
+    let capacity_growth = share_growth(c.ln_capacity_growth_step, share);
+    s.capacity = (s.capacity * exp(c.ln_capacity_growth_step * capacity_growth)).min(MAX_QUANTITY);
+    s.perf = (s.perf * exp(c.ln_perf_growth_step * share_growth(c.ln_perf_growth_step, share)))
+        .min(MAX_QUANTITY);
     let decline = crate::math::ln(p.tech.cost_decline_per_year.clamp(1e-3, 1e3)) * p.dt;
-    s.cost *= exp(-decline * share_growth(decline, share));
+    s.cost = saturate(s.cost * exp(-decline * share_growth(decline, share))).max(1e-9);
     let learn = (c.p.yield_learning_per_year.clamp(0.0, 100.0) * p.dt).min(1.0);
     s.yield_share += (yield_cap - s.yield_share) * learn;
 }
@@ -409,7 +425,7 @@ pub fn clear_market(
         }
         let ratio = pool.demand_h100e / pool.supply_h100e;
         let scarcity = if ratio > 1.0 {
-            pow(ratio, elasticity.max(0.0))
+            pow(ratio, elasticity.max(0.0)).min(MAX_SCARCITY)
         } else {
             1.0
         };
@@ -534,7 +550,7 @@ pub fn raw_budget(
         * exp(-econ.revenue_capability_elasticity.max(0.0) * capability_gap.max(0.0));
     let budget = (funding + econ.revenue_reinvested_share.clamp(0.0, 1.0) * revenue)
         * (1.0 + subsidy.max(0.0));
-    (budget.max(0.0), revenue.max(0.0))
+    (saturate(budget), saturate(revenue))
 }
 
 /// Mechanism 4b: the bloc ceiling. Total raw budgets `total` of a bloc saturate smoothly at
@@ -565,7 +581,8 @@ pub fn chip_spend(
         Some(left) if cash > 0.0 => cash * (dt / left.max(dt)).min(1.0),
         _ => 0.0,
     };
-    (regular + extra, extra)
+    let extra = saturate(extra);
+    (saturate(regular + extra), extra)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -700,6 +717,8 @@ pub fn at(hist: &[f64], pos: f64) -> f64 {
 /// `min(c(τ), per_decade·(own + rate·(now - τ)))`, the frontier being linear between steps.
 /// Returns the best such level: a binary search for the segment where the rising frontier meets
 /// the falling reach, then the exact meeting point (linear total cost, no step artefacts).
+/// `already` is the level the firm has reached before; when it covers everything known, the
+/// search is skipped.
 #[expect(
     clippy::too_many_arguments,
     reason = "plain scalars keep the hot path free of structs"
@@ -713,6 +732,7 @@ pub fn catch_up(
     own_log10_effective: f64,
     per_decade: f64,
     catchup_log10_per_year: f64,
+    already: f64,
 ) -> f64 {
     let Some(last) = hist.len().checked_sub(1) else {
         return f64::NEG_INFINITY;
@@ -726,6 +746,10 @@ pub fn catch_up(
     // Nothing shown yet, or the firm's own run already matches what it knows was shown.
     if !top.is_finite() || per_decade * own_log10_effective >= top {
         return f64::NEG_INFINITY;
+    }
+    if already >= top {
+        // It reproduced everything it knows of in an earlier step: nothing more to gain.
+        return already;
     }
     let reach = |x: f64| {
         let shown = start_year + x * dt;
@@ -764,7 +788,7 @@ pub fn catch_up(
 
 /// FLOP of a firm's training run this step.
 pub fn training_flop(fleet_h100e: f64, training_share: f64, flop_per_h100e_run: f64) -> f64 {
-    (fleet_h100e * training_share * flop_per_h100e_run).max(0.0)
+    saturate(fleet_h100e * training_share * flop_per_h100e_run)
 }
 
 /// log10 of a positive quantity, with 0 (or less) mapped to 0 (one FLOP).

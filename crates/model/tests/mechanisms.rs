@@ -509,8 +509,28 @@ fn catch_up_is_cheaper_than_the_frontier() {
     let dt = 0.25;
     let own = 25.0; // log10 effective compute
     let now = 2026.0;
-    let none = m::catch_up(&hist, 12.0, 2023.0, dt, now, own, 1.0, 0.0);
-    let fast = m::catch_up(&hist, 12.0, 2023.0, dt, now, own, 1.0, 20f64.log10());
+    let none = m::catch_up(
+        &hist,
+        12.0,
+        2023.0,
+        dt,
+        now,
+        own,
+        1.0,
+        0.0,
+        f64::NEG_INFINITY,
+    );
+    let fast = m::catch_up(
+        &hist,
+        12.0,
+        2023.0,
+        dt,
+        now,
+        own,
+        1.0,
+        20f64.log10(),
+        f64::NEG_INFINITY,
+    );
     assert!(none <= 25.0 + 1e-12);
     assert!(
         fast > 26.0,

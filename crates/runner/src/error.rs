@@ -44,6 +44,14 @@ pub enum RunnerError {
     /// Two accumulators that do not describe the same study were merged.
     #[error("cannot combine results: {0}")]
     Mismatch(String),
+    /// Shard folders that cannot be merged: missing, duplicated, foreign, unfinished or
+    /// damaged (the message names the folder).
+    #[error("{0}")]
+    Shard(String),
+    /// A design file (`polarity batch --design`) or SALib problem file cannot be used; the
+    /// message names the file, row and column of every problem.
+    #[error("{0}")]
+    Design(String),
 }
 
 impl RunnerError {
@@ -56,6 +64,8 @@ impl RunnerError {
                 | RunnerError::OutputNotFolder(_)
                 | RunnerError::Settings(_)
                 | RunnerError::Mismatch(_)
+                | RunnerError::Shard(_)
+                | RunnerError::Design(_)
         )
     }
 

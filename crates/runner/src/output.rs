@@ -7,6 +7,7 @@
 //! files this tool writes (and their `.partial` forms) are removed first — other files are
 //! left alone. [`Manifest`] holds everything that may differ between identical studies
 //! (times, threads, command line, build), so that the other files can be byte-identical.
+//! A sweep also writes each arm's scenario as `arms/K.ron`; `--force` removes those too.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -16,6 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::error::RunnerError;
+use crate::experiment::StudyKind;
 use crate::rows::{runs_header, trajectories_header};
 use crate::study::{RecordSink, RunRecord, Study};
 use crate::summary::ScenarioIdentity;
@@ -30,19 +32,32 @@ pub const TRAJECTORIES_FILE: &str = "trajectories.csv";
 pub const SCENARIO_FILE: &str = "scenario.ron";
 /// `manifest.json`.
 pub const MANIFEST_FILE: &str = "manifest.json";
+/// `tally.json`: a shard's exact accumulators, for `polarity merge`.
+pub const TALLY_FILE: &str = "tally.json";
+/// The folder of a sweep's per-arm scenarios (`arms/0.ron`, `arms/1.ron`, …).
+pub const ARMS_DIR: &str = "arms";
 
-/// Every file a study may write into its output folder (`--force` removes these first).
-pub const STUDY_FILES: [&str; 9] = [
+/// Every file a study may write into its output folder (`--force` removes these first, and
+/// the `.ron` files in [`ARMS_DIR`]).
+pub const STUDY_FILES: [&str; 12] = [
     SUMMARY_FILE,
     RUNS_FILE,
     TRAJECTORIES_FILE,
     SCENARIO_FILE,
     MANIFEST_FILE,
+    TALLY_FILE,
     "arms.csv",
     "contrasts.csv",
     "points.csv",
     "points.txt",
+    crate::fan::FAN_FILE,
+    "report.html",
 ];
+
+/// The file name of arm `k`'s scenario inside [`ARMS_DIR`].
+pub fn arm_scenario_file(k: usize) -> String {
+    format!("{ARMS_DIR}/{k}.ron")
+}
 
 /// Suffix of a file being written.
 pub const PARTIAL_SUFFIX: &str = ".partial";
@@ -83,6 +98,7 @@ impl OutputDir {
                             }
                         }
                     }
+                    remove_arm_scenarios(&path.join(ARMS_DIR))?;
                 }
             }
             Err(_) => {
@@ -99,14 +115,21 @@ impl OutputDir {
         &self.path
     }
 
-    /// Starts writing `name` (as `name.partial` until [`PartialFile::commit`]).
+    /// Starts writing `name` (as `name.partial` until [`PartialFile::commit`]). `name` may
+    /// be inside a subfolder (`arms/0.ron`), which is created when missing.
     pub fn create(&self, name: &str) -> Result<PartialFile, RunnerError> {
         let partial = self.path.join(format!("{name}{PARTIAL_SUFFIX}"));
+        if let Some(parent) = partial.parent()
+            && parent != self.path
+        {
+            fs::create_dir_all(parent).map_err(|e| RunnerError::io("create", parent, e))?;
+        }
         let file = File::create(&partial).map_err(|e| RunnerError::io("create", &partial, e))?;
         Ok(PartialFile {
             writer: BufWriter::with_capacity(1 << 16, file),
             partial,
             target: self.path.join(name),
+            written: 0,
         })
     }
 
@@ -118,18 +141,55 @@ impl OutputDir {
     }
 }
 
+/// Removes the `.ron` files (and their `.partial` forms) of a sweep's arms folder, then the
+/// folder itself when that leaves it empty.
+fn remove_arm_scenarios(dir: &Path) -> Result<(), RunnerError> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let p = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if p.is_file() && (name.ends_with(".ron") || name.ends_with(".ron.partial")) {
+            fs::remove_file(&p).map_err(|e| RunnerError::io("remove", &p, e))?;
+        }
+    }
+    // Fails, harmlessly, when the user kept other files there.
+    let _ = fs::remove_dir(dir);
+    Ok(())
+}
+
 /// A file being written under `NAME.partial`.
 pub struct PartialFile {
     writer: BufWriter<File>,
     partial: PathBuf,
     target: PathBuf,
+    written: u64,
 }
 
 impl PartialFile {
     /// Appends bytes.
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<(), RunnerError> {
+        self.written += bytes.len() as u64;
         self.writer
             .write_all(bytes)
+            .map_err(|e| RunnerError::io("write", &self.partial, e))
+    }
+
+    /// Bytes written so far (the file's length once flushed).
+    pub fn len(&self) -> u64 {
+        self.written
+    }
+
+    /// Whether nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.written == 0
+    }
+
+    /// Flushes buffered bytes to the operating system (not necessarily to disk).
+    pub fn flush(&mut self) -> Result<(), RunnerError> {
+        self.writer
+            .flush()
             .map_err(|e| RunnerError::io("write", &self.partial, e))
     }
 
@@ -139,6 +199,7 @@ impl PartialFile {
             writer,
             partial,
             target,
+            ..
         } = self;
         let file = writer
             .into_inner()
@@ -159,13 +220,38 @@ pub struct RunFiles {
 impl RunFiles {
     /// Starts the files of a single-arm study (`polarity run`) in `dir`, headers written.
     pub fn start(dir: &OutputDir, study: &Study) -> Result<Self, RunnerError> {
+        Self::start_for(dir, study, StudyKind::Run)
+    }
+
+    /// Starts the files of a study of `kind` in `dir`, headers written: the kind's arm
+    /// column (`arm`, `point`) first, then the fixed columns and
+    /// [`Study::parameter_columns`].
+    pub fn start_for(dir: &OutputDir, study: &Study, kind: StudyKind) -> Result<Self, RunnerError> {
         let arm = study
             .arms
             .first()
             .ok_or_else(|| RunnerError::Settings("a study needs a scenario".into()))?;
-        let runs_header = runs_header(&[], &arm.names().blocs, arm.parameters());
-        let traj_header = (!study.trace.is_empty()).then(|| trajectories_header(&[]));
+        let prefix: Vec<&str> = kind.row_column().into_iter().collect();
+        let runs_header = runs_header(&prefix, &arm.names().blocs, &study.parameter_columns());
+        let traj_header = (!study.trace.is_empty()).then(|| trajectories_header(&prefix));
         Self::start_with_headers(dir, &runs_header, traj_header.as_deref())
+    }
+
+    /// The bytes written so far to `runs.csv` and `trajectories.csv` (for checkpoints).
+    pub fn lengths(&self) -> (u64, Option<u64>) {
+        (
+            self.runs.len(),
+            self.trajectories.as_ref().map(PartialFile::len),
+        )
+    }
+
+    /// Flushes both files' buffers to the operating system.
+    pub fn flush(&mut self) -> Result<(), RunnerError> {
+        self.runs.flush()?;
+        if let Some(t) = &mut self.trajectories {
+            t.flush()?;
+        }
+        Ok(())
     }
 
     /// Starts the files with the given header lines (`None`: no `trajectories.csv`).
@@ -231,8 +317,17 @@ pub struct Manifest {
     pub seed: u64,
     /// Runs made.
     pub runs: u64,
+    /// The command: `run`, `sweep`, `batch` (a merge records the merged study's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<StudyKind>,
     /// The shard (`I/N`) this folder holds, `null` for a whole study.
     pub shard: Option<String>,
+    /// For a shard: the run indices it ran, `[start, end)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_range: Option<[u64; 2]>,
+    /// For a merge: the shard folders merged, in shard order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<Vec<String>>,
     /// Worker threads.
     pub threads: usize,
     /// Start time, UTC, ISO 8601.

@@ -1,14 +1,22 @@
 //! A study and its engine: run indices spread over a local rayon pool, reduced in run order.
 //!
-//! The unit of work is one **run index**: every [`Arm`] of the study (one for `polarity run`;
-//! one per arm of a sweep or per design point of a batch) is sampled and simulated for that
-//! index on the same worker, so paired comparisons need no second pass. Runs are processed in
-//! ordered batches: a batch is computed in parallel, collected in run order, then folded into
-//! the [`Tally`]s and handed to a [`RecordSink`] (which writes `runs.csv` and
-//! `trajectories.csv`) one run after another. Each worker thread keeps one [`Simulation`]
-//! (one `World` and one `Schedule`) for the whole study, and a run depends only on (study
-//! seed, run index), so every result is byte-identical for any thread count and any batch
-//! size. Memory is bounded by one batch of records plus the tallies.
+//! The unit of reduction is one **run index**: every [`Arm`] of the study (one for
+//! `polarity run`; one per arm of a sweep or per design point of a batch) is sampled and
+//! simulated for that index in the same batch, and the arms' results for the index reach the
+//! accumulators together as one [`RunRecord`], so paired comparisons need no second pass.
+//! Runs are processed in ordered batches of at most [`BATCH_RUNS`] simulations: the (run,
+//! arm) pairs of a batch are computed in parallel (so a batch of many design points keeps
+//! every core busy even with one run per point), collected in (run, arm) order, then folded
+//! into the [`StudyTally`] and handed to a [`RecordSink`] (which writes `runs.csv` and
+//! `trajectories.csv`) one run index after another. After each batch the sink is told
+//! ([`RecordSink::batch_done`]) — the point at which a checkpoint of (runs done, tallies,
+//! file lengths) is consistent. Each worker thread keeps one [`Simulation`] (one `World`
+//! and one `Schedule`) for the whole study, and a run depends only on (study seed, run index,
+//! arm), so every result is byte-identical for any thread count and any batch size. Memory is
+//! bounded by one batch of records plus the tallies.
+//!
+//! A study may be one [`Shard`] of a larger one: it then runs only the shard's contiguous
+//! block of run indices ([`Shard::range`]).
 //!
 //! `--precision` is a pilot followed by exactly the number of runs the pilot asks for
 //! ([`run_study`]); the pilot's runs are the study's first runs, so the result equals a plain
@@ -23,17 +31,22 @@ use polarity_model::state::AgentKind;
 use polarity_model::{RunKey, RunOptions, RunResult, Scenario, Simulation};
 use polarity_scenario::ScenarioFile;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::error::RunnerError;
+use crate::experiment::{ArmPairs, StudyTally};
 use crate::rows::{push_run_line, push_trace_lines};
+use crate::shard::Shard;
 use crate::stats::{runs_needed, wilson};
 use crate::summary::PrecisionReport;
 use crate::tally::Tally;
 
-/// Runs per batch: computed in parallel, then reduced in order. Results do not depend on it.
+/// Simulations (runs × arms) per batch: computed in parallel, then reduced in order. A batch
+/// always holds at least one run index with all its arms. Results do not depend on it.
 pub const BATCH_RUNS: u64 = 1024;
 
-/// Traced runs per batch at most (their trajectories are held in memory until written).
+/// Traced simulations (traced runs × arms) per batch at most, and at least one traced run
+/// index (their trajectories are held in memory until written).
 pub const TRACED_RUNS_PER_BATCH: u64 = 16;
 
 /// Runs in the `--precision` pilot (fewer when the study has fewer runs).
@@ -138,7 +151,8 @@ impl AgentNames {
     }
 }
 
-/// One arm of a study: a source of worlds plus what identifies its rows.
+/// One arm of a study (the single scenario of `polarity run`, an arm of a sweep, a point of
+/// a batch): a source of worlds plus what identifies its rows.
 pub struct Arm {
     sampler: Box<dyn Sampler>,
     names: AgentNames,
@@ -176,7 +190,7 @@ impl Arm {
 }
 
 /// Which runs record trajectories: the first `first` runs and the listed ones.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceSelection {
     /// Trace runs `0..first` (`--trace K`).
     pub first: u64,
@@ -210,6 +224,10 @@ pub struct Study {
     pub trace: TraceSelection,
     /// `--precision`: the largest acceptable 95% half-width of an outcome probability.
     pub precision: Option<f64>,
+    /// `--shard`: run only this shard's block of run indices.
+    pub shard: Option<Shard>,
+    /// Count paired tables of every arm against the first (a sweep's contrasts).
+    pub paired: bool,
 }
 
 impl Study {
@@ -244,7 +262,51 @@ impl Study {
                 self.runs - 1
             ));
         }
+        if let (Some(_), Some(shard)) = (self.precision, self.shard) {
+            return bad(format!(
+                "--precision cannot be combined with --shard {shard}: its pilot needs the \
+                 study's first runs and sees the whole study, while a shard sees only its own \
+                 block; choose the run count with --runs instead"
+            ));
+        }
+        let blocs = &self.arms[0].names.blocs;
+        if let Some((k, arm)) = self
+            .arms
+            .iter()
+            .enumerate()
+            .find(|(_, a)| &a.names.blocs != blocs)
+        {
+            return bad(format!(
+                "arm {k} has the blocs {}, but arm 0 has {}: the arms of a study must have \
+                 the same bloc ids to be compared",
+                arm.names.blocs.join(","),
+                blocs.join(",")
+            ));
+        }
         Ok(())
+    }
+
+    /// The run indices this study runs: its shard's block, or all of them.
+    pub fn run_range(&self) -> Range<u64> {
+        match self.shard {
+            Some(shard) => shard.range(self.runs),
+            None => 0..self.runs,
+        }
+    }
+
+    /// The uncertain-parameter columns of `runs.csv`: every arm's parameter paths, in the
+    /// order they first appear going through the arms in order (an arm without one of them
+    /// leaves its cell empty).
+    pub fn parameter_columns(&self) -> Vec<String> {
+        let mut columns: Vec<String> = Vec::new();
+        for arm in &self.arms {
+            for p in arm.parameters() {
+                if !columns.contains(p) {
+                    columns.push(p.clone());
+                }
+            }
+        }
+        columns
     }
 }
 
@@ -275,6 +337,14 @@ pub trait RecordSink {
 
     /// Takes the next record; records arrive in strictly increasing run order.
     fn record(&mut self, record: &RunRecord) -> Result<(), RunnerError>;
+
+    /// Called after each batch, once every record of runs `..next_run` was taken and added
+    /// to `tallies`: a consistent point to checkpoint (runs done, tallies, file lengths).
+    /// Does nothing by default.
+    fn batch_done(&mut self, next_run: u64, tallies: &StudyTally) -> Result<(), RunnerError> {
+        let _ = (next_run, tallies);
+        Ok(())
+    }
 }
 
 /// A sink that keeps nothing (a study without `--out`).
@@ -290,12 +360,13 @@ impl RecordSink for DiscardRows {
     }
 }
 
-/// Progress reports; called from worker threads.
+/// Progress reports, counted in simulations (runs × arms); called from worker threads.
 pub trait Progress: Sync {
-    /// The study will make `total` runs in all (may be called again, e.g. after a pilot).
+    /// The study will make `total` simulations in all (may be called again, e.g. after a
+    /// pilot).
     fn planned(&self, total: u64);
 
-    /// `runs` more runs are done.
+    /// `runs` more simulations are done.
     fn advance(&self, runs: u64);
 }
 
@@ -311,15 +382,31 @@ impl Progress for () {
 pub struct StudyResult {
     /// One tally per arm.
     pub tallies: Vec<Tally>,
-    /// Runs made.
+    /// With [`Study::paired`]: each arm after the first against the first.
+    pub pairs: Vec<ArmPairs>,
+    /// Runs of the study (with `--precision`, the number it chose; with a shard, the whole
+    /// study's, of which `range` was run).
     pub runs: u64,
+    /// The run indices run.
+    pub range: Range<u64>,
     /// How `--precision` chose the run count, when it did.
     pub precision: Option<PrecisionReport>,
+}
+
+impl StudyResult {
+    /// The accumulators, as [`crate::experiment::write_results`] takes them.
+    pub fn study_tally(&self) -> StudyTally {
+        StudyTally {
+            arms: self.tallies.clone(),
+            pairs: self.pairs.clone(),
+        }
+    }
 }
 
 struct Worker {
     sim: Simulation,
     values: Vec<f64>,
+    columns: Vec<f64>,
 }
 
 /// The engine: a local thread pool and one [`Simulation`] per worker thread.
@@ -327,6 +414,11 @@ pub struct Runner<'a> {
     study: &'a Study,
     pool: rayon::ThreadPool,
     workers: Vec<Mutex<Option<Worker>>>,
+    /// Per arm: where each of its parameters goes among [`Study::parameter_columns`], or
+    /// `None` when its parameters are exactly those columns.
+    column_maps: Vec<Option<Vec<usize>>>,
+    /// The number of parameter columns.
+    width: usize,
 }
 
 impl<'a> Runner<'a> {
@@ -342,69 +434,104 @@ impl<'a> Runner<'a> {
                 threads,
                 message: e.to_string(),
             })?;
+        let columns = study.parameter_columns();
+        let column_maps = study
+            .arms
+            .iter()
+            .map(|arm| {
+                (arm.parameters() != columns.as_slice()).then(|| {
+                    arm.parameters()
+                        .iter()
+                        .map(|p| columns.iter().position(|c| c == p).unwrap_or(0))
+                        .collect()
+                })
+            })
+            .collect();
         Ok(Runner {
             study,
             pool,
             workers: (0..threads).map(|_| Mutex::new(None)).collect(),
+            column_maps,
+            width: columns.len(),
         })
     }
 
-    /// Fresh tallies, one per arm.
-    pub fn empty_tallies(&self) -> Vec<Tally> {
-        self.study
-            .arms
-            .iter()
-            .map(|a| Tally::new(a.names.blocs.clone()))
-            .collect()
+    /// Fresh accumulators: one tally per arm, and the paired tables when the study is
+    /// paired; each tally's fan collects when the study has at most
+    /// [`crate::fan::MAX_FAN_ARMS`] arms.
+    pub fn empty_tallies(&self) -> StudyTally {
+        let mut acc = StudyTally::new(
+            self.study
+                .arms
+                .iter()
+                .map(|a| a.names.blocs.clone())
+                .collect(),
+            self.study.paired,
+        );
+        crate::fan::start_fans(&mut acc.arms, &self.study.arms, |arm| {
+            Prepared::new(&arm.sampler.sample(0, 0, &mut Vec::new()))
+        });
+        acc
     }
 
-    /// Runs the indices `range` in ordered batches, adding each run to `tallies` (one per
-    /// arm) and handing it to `sink` in run order.
+    /// Runs the indices `range` in ordered batches, adding each run index's results to
+    /// `tallies` and handing them to `sink` in run order; after each batch calls
+    /// [`RecordSink::batch_done`].
     pub fn run_range(
         &self,
         range: Range<u64>,
-        tallies: &mut [Tally],
+        tallies: &mut StudyTally,
         sink: &mut dyn RecordSink,
         progress: &dyn Progress,
     ) -> Result<(), RunnerError> {
         let rows = sink.wants_rows();
+        let arms = self.study.arms.len().max(1);
         let mut start = range.start;
         while start < range.end {
             let end = self.batch_end(start, range.end);
-            let records: Vec<RunRecord> = self.pool.install(|| {
-                (start..end)
+            // (run, arm) units in run-major order; `collect` keeps that order.
+            let units = (end - start) as usize * arms;
+            let results: Vec<ArmRecord> = self.pool.install(|| {
+                (0..units)
                     .into_par_iter()
-                    .map(|run| {
-                        let record = self.run_index(run, rows);
+                    .map(|u| {
+                        let run = start + (u / arms) as u64;
+                        let record = self.run_unit(run, u % arms, rows);
                         progress.advance(1);
                         record
                     })
                     .collect()
             });
-            for record in &records {
-                for (tally, arm) in tallies.iter_mut().zip(&record.arms) {
-                    tally.add(&arm.result);
-                }
-                sink.record(record)?;
+            let mut results = results.into_iter();
+            for run in start..end {
+                let record = RunRecord {
+                    run,
+                    arms: results.by_ref().take(arms).collect(),
+                };
+                tallies.add(&record);
+                sink.record(&record)?;
             }
+            sink.batch_done(end, tallies)?;
             start = end;
         }
         Ok(())
     }
 
-    /// The end of the batch starting at `start`: at most [`BATCH_RUNS`] runs and at most
-    /// [`TRACED_RUNS_PER_BATCH`] traced runs.
+    /// The end of the batch starting at `start`: at most [`BATCH_RUNS`] simulations and at
+    /// most [`TRACED_RUNS_PER_BATCH`] traced simulations, but always at least one run index.
     fn batch_end(&self, start: u64, limit: u64) -> u64 {
-        let end = start.saturating_add(BATCH_RUNS).min(limit);
+        let arms = self.study.arms.len().max(1) as u64;
+        let end = start.saturating_add((BATCH_RUNS / arms).max(1)).min(limit);
         let trace = &self.study.trace;
         if trace.is_empty() {
             return end;
         }
+        let most_traced = (TRACED_RUNS_PER_BATCH / arms).max(1);
         let mut traced = 0;
         for run in start..end {
             if trace.contains(run) {
                 traced += 1;
-                if traced == TRACED_RUNS_PER_BATCH {
+                if traced == most_traced {
                     return run + 1;
                 }
             }
@@ -412,8 +539,8 @@ impl<'a> Runner<'a> {
         end
     }
 
-    /// Runs every arm for run index `run` on the calling worker's simulation.
-    fn run_index(&self, run: u64, rows: bool) -> RunRecord {
+    /// Runs arm `arm` for run index `run` on the calling worker's simulation.
+    fn run_unit(&self, run: u64, arm_index: usize, rows: bool) -> ArmRecord {
         let slot = rayon::current_thread_index().unwrap_or(0) % self.workers.len();
         // A poisoned lock means a previous run panicked, which already aborts the study.
         let mut guard = self.workers[slot]
@@ -422,40 +549,47 @@ impl<'a> Runner<'a> {
         let worker = guard.get_or_insert_with(|| Worker {
             sim: Simulation::new(),
             values: Vec::new(),
+            columns: Vec::new(),
         });
         let study = self.study;
+        let arm = &study.arms[arm_index];
         let key = RunKey {
             study_seed: study.seed,
             run,
         };
         let traced = study.trace.contains(run);
-        let arms = study
-            .arms
-            .iter()
-            .map(|arm| {
-                let world = arm.sampler.sample(study.seed, run, &mut worker.values);
-                let mut result = worker.sim.run(&world, key, RunOptions { trace: traced });
-                let trace = std::mem::take(&mut result.trace);
-                let mut runs_line = String::new();
-                let mut trace_lines = String::new();
-                if rows {
-                    push_run_line(
-                        &mut runs_line,
-                        &arm.row_prefix,
-                        &result,
-                        &arm.names.blocs,
-                        &worker.values,
-                    );
-                    push_trace_lines(&mut trace_lines, &arm.row_prefix, run, &trace, &arm.names);
+        let world = arm.sampler.sample(study.seed, run, &mut worker.values);
+        let mut result = worker.sim.run(&world, key, RunOptions { trace: traced });
+        let trace = std::mem::take(&mut result.trace);
+        let mut runs_line = String::new();
+        let mut trace_lines = String::new();
+        if rows {
+            let values = match self.column_maps.get(arm_index).and_then(Option::as_ref) {
+                None => &worker.values,
+                Some(map) => {
+                    // NaN is written as an empty cell: a parameter this arm does not have.
+                    worker.columns.clear();
+                    worker.columns.resize(self.width, f64::NAN);
+                    for (&column, &v) in map.iter().zip(&worker.values) {
+                        worker.columns[column] = v;
+                    }
+                    &worker.columns
                 }
-                ArmRecord {
-                    result,
-                    runs_line,
-                    trace_lines,
-                }
-            })
-            .collect();
-        RunRecord { run, arms }
+            };
+            push_run_line(
+                &mut runs_line,
+                &arm.row_prefix,
+                &result,
+                &arm.names.blocs,
+                values,
+            );
+            push_trace_lines(&mut trace_lines, &arm.row_prefix, run, &trace, &arm.names);
+        }
+        ArmRecord {
+            result,
+            runs_line,
+            trace_lines,
+        }
     }
 }
 
@@ -472,28 +606,34 @@ pub fn run_study(
 ) -> Result<StudyResult, RunnerError> {
     study.check()?;
     let runner = Runner::new(study)?;
-    let mut tallies = runner.empty_tallies();
+    let mut acc = runner.empty_tallies();
+    let arms = study.arms.len() as u64;
     let Some(eps) = study.precision else {
-        progress.planned(study.runs);
-        runner.run_range(0..study.runs, &mut tallies, sink, progress)?;
+        let range = study.run_range();
+        progress.planned((range.end - range.start).saturating_mul(arms));
+        runner.run_range(range.clone(), &mut acc, sink, progress)?;
         return Ok(StudyResult {
-            tallies,
+            tallies: acc.arms,
+            pairs: acc.pairs,
             runs: study.runs,
+            range,
             precision: None,
         });
     };
     let pilot = PILOT_RUNS.min(study.runs);
-    progress.planned(pilot);
-    runner.run_range(0..pilot, &mut tallies, sink, progress)?;
-    let needed = tallies
+    progress.planned(pilot.saturating_mul(arms));
+    runner.run_range(0..pilot, &mut acc, sink, progress)?;
+    let needed = acc
+        .arms
         .iter()
         .map(|t| runs_needed(&t.outcomes.in_order(), t.runs, eps))
         .max()
         .unwrap_or(0);
     let total = needed.clamp(pilot, study.runs);
-    progress.planned(total);
-    runner.run_range(pilot..total, &mut tallies, sink, progress)?;
-    let achieved = tallies
+    progress.planned(total.saturating_mul(arms));
+    runner.run_range(pilot..total, &mut acc, sink, progress)?;
+    let achieved = acc
+        .arms
         .iter()
         .flat_map(|t| {
             t.outcomes
@@ -502,8 +642,10 @@ pub fn run_study(
         })
         .fold(0.0, f64::max);
     Ok(StudyResult {
-        tallies,
+        tallies: acc.arms,
+        pairs: acc.pairs,
         runs: total,
+        range: 0..total,
         precision: Some(PrecisionReport {
             target_half_width: eps,
             pilot_runs: pilot,
@@ -545,6 +687,8 @@ mod tests {
                 runs: [7].into(),
             },
             precision: None,
+            shard: None,
+            paired: false,
         }
     }
 
@@ -611,5 +755,101 @@ mod tests {
         plain.trace = TraceSelection::default();
         let q = run_study(&plain, &mut DiscardRows, &()).unwrap();
         assert_eq!(p.tallies, q.tallies);
+    }
+
+    /// Collects every arm's rows.
+    struct CollectAll(Vec<String>, Vec<u64>);
+
+    impl RecordSink for CollectAll {
+        fn wants_rows(&self) -> bool {
+            true
+        }
+        fn record(&mut self, r: &RunRecord) -> Result<(), RunnerError> {
+            for a in &r.arms {
+                self.0.push(a.runs_line.clone());
+            }
+            Ok(())
+        }
+        fn batch_done(&mut self, next_run: u64, t: &StudyTally) -> Result<(), RunnerError> {
+            assert_eq!(t.runs(), next_run - self.1.first().copied().unwrap_or(0));
+            self.1.push(next_run);
+            Ok(())
+        }
+    }
+
+    fn arms_study(threads: usize, runs: u64, arms: usize) -> Study {
+        Study {
+            arms: (0..arms)
+                .map(|k| Arm::new(Box::new(test_world())).with_row_prefix(format!("{k},")))
+                .collect(),
+            paired: true,
+            trace: TraceSelection::default(),
+            ..study(threads, runs)
+        }
+    }
+
+    #[test]
+    fn arms_of_one_run_index_arrive_together_whatever_the_threads() {
+        let mut one = CollectAll(Vec::new(), vec![0]);
+        let mut two = CollectAll(Vec::new(), vec![0]);
+        let a = run_study(&arms_study(1, 30, 3), &mut one, &()).unwrap();
+        let b = run_study(&arms_study(2, 30, 3), &mut two, &()).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(one.0, two.0);
+        assert_eq!(one.0.len(), 90);
+        // Run-major order: run 0 of arms 0, 1, 2, then run 1, ...
+        for (i, line) in one.0.iter().enumerate() {
+            let prefix = format!("{},{},", i % 3, i / 3);
+            assert!(line.starts_with(&prefix), "{line}");
+        }
+        // Identical arms: every paired table is concordant.
+        assert_eq!(a.pairs.len(), 2);
+        for pairs in &a.pairs {
+            for t in pairs.tables() {
+                assert_eq!((t.only_a, t.only_b, t.n()), (0, 0, 30));
+            }
+        }
+        // Batches of at most BATCH_RUNS simulations: 1024 / 3 = 341 run indices; 30 fit in one.
+        assert_eq!(one.1, [0, 30]);
+    }
+
+    #[test]
+    fn many_arms_batch_by_simulations() {
+        let s = arms_study(1, 10_000, 300);
+        let runner = Runner::new(&s).unwrap();
+        assert_eq!(runner.batch_end(0, 10_000), 3);
+        let s = arms_study(1, 10, 5000);
+        let runner = Runner::new(&s).unwrap();
+        assert_eq!(runner.batch_end(4, 10), 5, "always at least one run index");
+    }
+
+    #[test]
+    fn shards_run_their_block_and_merge_to_the_whole() {
+        let whole = run_study(&arms_study(2, 50, 2), &mut DiscardRows, &()).unwrap();
+        let mut merged = StudyTally::new(vec![whole.tallies[0].blocs.clone(); 2], true);
+        let mut lines = Vec::new();
+        for index in 1..=3 {
+            let mut s = arms_study(1, 50, 2);
+            s.shard = Some(Shard { index, count: 3 });
+            let mut sink = CollectAll(Vec::new(), vec![s.run_range().start]);
+            let part = run_study(&s, &mut sink, &()).unwrap();
+            assert_eq!(part.range, Shard { index, count: 3 }.range(50));
+            assert_eq!(part.runs, 50);
+            merged.merge(&part.study_tally()).unwrap();
+            lines.extend(sink.0);
+        }
+        assert_eq!(merged, whole.study_tally());
+        let mut all = CollectAll(Vec::new(), vec![0]);
+        run_study(&arms_study(1, 50, 2), &mut all, &()).unwrap();
+        assert_eq!(lines, all.0);
+    }
+
+    #[test]
+    fn precision_is_refused_with_a_shard() {
+        let mut s = study(1, 10);
+        s.precision = Some(0.1);
+        s.shard = Some(Shard { index: 1, count: 2 });
+        let e = s.check().unwrap_err();
+        assert!(e.is_input() && e.to_string().contains("--shard 1/2"), "{e}");
     }
 }

@@ -12,6 +12,7 @@ use polarity_model::{Polarity, RunResult};
 use serde::{Deserialize, Serialize};
 
 use crate::error::RunnerError;
+use crate::fan::Fan;
 use crate::stats::TickHistogram;
 
 /// Grid points per month of the follower-lag histogram (1/4 month = one model tick).
@@ -81,6 +82,10 @@ pub struct Tally {
     /// The follower's capability lag at the first crossing, in quarter months (rounded to the
     /// nearest), over runs where it is defined.
     pub follower_lag: TickHistogram,
+    /// Per-step capability and chip-stock distributions per bloc, for fan charts
+    /// ([`crate::fan`]); collects only when the runner made it collecting.
+    #[serde(default)]
+    pub fan: Fan,
 }
 
 impl Tally {
@@ -97,6 +102,7 @@ impl Tally {
             first_crossing: TickHistogram::new(),
             lag: TickHistogram::new(),
             follower_lag: TickHistogram::new(),
+            fan: Fan::new(n),
         }
     }
 
@@ -125,6 +131,7 @@ impl Tally {
         if let Some(bucket) = r.follower_lag_months.and_then(lag_bucket) {
             self.follower_lag.add(bucket);
         }
+        self.fan.add(r);
     }
 
     /// Adds the counts of `other` (a disjoint set of runs of the same study) into `self`.
@@ -137,6 +144,8 @@ impl Tally {
                 other.blocs.join(",")
             )));
         }
+        // First, so that a fan that does not fit leaves `self` unchanged.
+        self.fan.merge(&other.fan)?;
         self.runs += other.runs;
         for o in Polarity::ALL {
             *self.outcomes.slot(o) += other.outcomes.get(o);

@@ -28,7 +28,7 @@ use std::path::Path;
 
 pub use dist::{Dist, Num, Range};
 pub use polarity_model::Scenario;
-pub use problem::{Problem, ScenarioError, Severity};
+pub use problem::{Problem, ScenarioError, Severity, printable};
 
 use problem::sort_problems;
 use schema::{Node, PathError, Sampler, Seg, SyntaxCx, parse_path};
@@ -303,6 +303,9 @@ pub fn parse_source(source: &str, origin: &str) -> Result<Loaded, ScenarioError>
         }
     };
     let mut problems = validate::validate(&scenario, Some(source), origin);
+    if !problems.iter().any(Problem::is_error) {
+        problems.extend(canonical_too_big(&scenario, origin));
+    }
     if problems.iter().any(Problem::is_error) {
         return Err(ScenarioError { problems });
     }
@@ -312,6 +315,24 @@ pub fn parse_source(source: &str, origin: &str) -> Result<Loaded, ScenarioError>
         source: source.to_string(),
         origin: origin.to_string(),
         warnings: problems,
+    })
+}
+
+/// A problem when the scenario's canonical RON ([`to_ron`], written as `scenario.ron`) would
+/// be longer than the file limit, so that the study's own `scenario.ron` could not be read back
+/// (pretty RON puts every list element on its own indented line).
+fn canonical_too_big(s: &ScenarioFile, origin: &str) -> Option<Problem> {
+    let len = to_ron(s).len();
+    (len > MAX_FILE_BYTES).then(|| {
+        Problem::error(
+            origin,
+            "",
+            format!(
+                "the scenario as run would be {len} bytes of RON (scenario.ron), more than the \
+                 limit of {MAX_FILE_BYTES}"
+            ),
+        )
+        .with_hint("use fewer values in Choice or Weighted lists, or fewer agents")
     })
 }
 
@@ -532,6 +553,9 @@ pub fn apply_overrides<S: AsRef<str>>(
     if problems.is_empty() {
         problems = validate(&next, None, OVERRIDE_ORIGIN);
         problems.retain(Problem::is_error);
+    }
+    if problems.is_empty() {
+        problems.extend(canonical_too_big(&next, OVERRIDE_ORIGIN));
     }
     if problems.is_empty() {
         *s = next;

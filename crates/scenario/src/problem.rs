@@ -84,8 +84,10 @@ impl Problem {
 }
 
 impl fmt::Display for Problem {
+    /// One line, whatever the input quoted: control characters (a line break inside an id or
+    /// a quoted value) are escaped, and each part is cut at a readable length.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.origin)?;
+        write_clean(f, &self.origin, MAX_PART_CHARS)?;
         match (self.line, self.column) {
             (Some(l), Some(c)) => write!(f, ":{l}:{c}")?,
             (Some(l), None) => write!(f, ":{l}")?,
@@ -96,14 +98,49 @@ impl fmt::Display for Problem {
             f.write_str("warning: ")?;
         }
         if !self.path.is_empty() {
-            write!(f, "{}: ", self.path)?;
+            write_clean(f, &self.path, MAX_PART_CHARS)?;
+            f.write_str(": ")?;
         }
-        f.write_str(&self.message)?;
+        write_clean(f, &self.message, MAX_PART_CHARS)?;
         if let Some(h) = &self.hint {
-            write!(f, " (hint: {h})")?;
+            f.write_str(" (hint: ")?;
+            write_clean(f, h, MAX_PART_CHARS)?;
+            f.write_str(")")?;
         }
         Ok(())
     }
+}
+
+/// Longest part (origin, path, message, hint) of a displayed problem, characters.
+const MAX_PART_CHARS: usize = 1000;
+
+/// `s` made safe to print on one line of a terminal: control characters (line breaks, escape
+/// sequences, NUL) escaped as `\n`, `\u{1b}`, `\0`, and cut after 1000 characters. Every
+/// part of a displayed [`Problem`] goes through it; a program that prints problems its own way
+/// should too, since ids, paths and quoted values come from the user.
+pub fn printable(s: &str) -> String {
+    struct Clean<'a>(&'a str);
+    impl fmt::Display for Clean<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_clean(f, self.0, MAX_PART_CHARS)
+        }
+    }
+    Clean(s).to_string()
+}
+
+/// Writes `s` with control characters escaped (`\n`, `\0`), cut after `max` characters.
+fn write_clean(f: &mut fmt::Formatter<'_>, s: &str, max: usize) -> fmt::Result {
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            return f.write_str("...");
+        }
+        if c.is_control() {
+            write!(f, "{}", c.escape_debug())?;
+        } else {
+            write!(f, "{c}")?;
+        }
+    }
+    Ok(())
 }
 
 /// A scenario that cannot be used, with every problem found in it (errors first, then any
@@ -217,6 +254,15 @@ mod tests {
         );
         let w = Problem::warning("b.ron", "", "odd");
         assert_eq!(w.to_string(), "b.ron: warning: odd");
+        // Hostile text stays on one line, and within bounds.
+        let p = Problem::error("c\n.ron", "nations[a\nb].id", "bad \0 id\r\n")
+            .with_hint("x".repeat(5000));
+        let line = p.to_string();
+        assert!(
+            line.starts_with("c\\n.ron: nations[a\\nb].id: bad \\0 id\\r\\n (hint: xxx"),
+            "{line}"
+        );
+        assert!(!line.contains('\n') && line.len() < 1100, "{line}");
     }
 
     #[test]
