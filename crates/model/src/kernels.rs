@@ -282,7 +282,8 @@ pub fn chip_delivery<F: DerefMut<Target = FirmAgent>>(
         f.smuggled_chips = smuggled_chips;
         f.seized_h100e = seized;
         f.cloud_h100e = cloud;
-        f.fleet_h100e = f.fleet_h100e * p.fleet_keep_step + bought + compliant + smuggled + cloud;
+        f.fleet_h100e = (f.fleet_h100e * p.fleet_keep_step + bought + compliant + smuggled + cloud)
+            .min(m::MAX_QUANTITY);
     }
 }
 

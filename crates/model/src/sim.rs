@@ -326,7 +326,9 @@ pub fn initial_state(p: Prepared, seed: u64, trace: bool) -> InitialState {
     for (idx, c) in p.firms.iter().enumerate() {
         let own_eff = crate::math::log10(c.p.algo_efficiency.clamp(1e-12, 1e12));
         let training_share = c.p.training_share.clamp(0.0, 1.0);
-        let fleet = c.p.fleet_h100e.max(0.0);
+        // `max` before `min` (not `clamp`): a NaN becomes 0.
+        #[expect(clippy::manual_clamp, reason = "maps NaN to 0, which clamp would keep")]
+        let fleet = c.p.fleet_h100e.max(0.0).min(m::MAX_QUANTITY);
         let training_flop = m::training_flop(fleet, training_share, p.flop_per_h100e_run);
         let log10_effective = m::log10_or_zero(training_flop) + own_eff;
         let capability = m::capability(log10_effective, cpd);

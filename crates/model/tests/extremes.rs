@@ -559,13 +559,9 @@ fn enormous_values() {
     run_checked(&s, 3);
 }
 
-/// Known gap, reported to the model's owner: `initial_state` (sim.rs) takes a firm's
-/// `fleet_h100e` unclamped and the fleet update (kernels.rs) does not saturate, so a bloc whose
-/// firms each start with f64::MAX H100e (a finite value the validator accepts) sums to an
-/// infinite `bloc_chip_stock` and bloc/nation `chip_stock_h100e`. The writer turns it into an
-/// empty cell, so no file holds an infinity, but the cell then wrongly reads "not applicable".
+/// Fleets of f64::MAX H100e (a finite value the validator accepts) must not sum to an
+/// infinite bloc chip stock: fleets saturate at `MAX_QUANTITY` on input and on every update.
 #[test]
-#[ignore = "model gap: fleets are not clamped on input (see docs/robustness.md)"]
 fn fleets_of_the_largest_double_overflow_their_sum() {
     let mut s = enormous();
     for f in &mut s.firms {
