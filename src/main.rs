@@ -96,6 +96,15 @@ pub struct RunArgs {
     /// Replace the study files in an existing, non-empty --out folder.
     #[arg(long)]
     pub force: bool,
+    /// Continue the study in --out from its last checkpoint (after a kill, a crash or a full
+    /// disk); starts it when there is none, does nothing when it finished. Refused when the
+    /// checkpoint is of another study (scenario, seed, runs, arguments or version).
+    #[arg(long)]
+    pub resume: bool,
+    /// Seconds between two checkpoints of a study with --out (written at batch boundaries;
+    /// 0: after every batch). Shorter loses less work to a kill, longer syncs the disk less.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.5)]
+    pub checkpoint_interval: f64,
     /// Record trajectories of the first K runs in trajectories.csv (needs --out).
     #[arg(long, value_name = "K")]
     pub trace: Option<u64>,

@@ -59,6 +59,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Failure> {
         threads: args.threads,
         out: args.out.as_ref(),
         force: args.force,
+        resume: args.resume,
+        checkpoint_interval: args.checkpoint_interval,
         trace: TraceSelection {
             first: args.trace.unwrap_or(0),
             runs: args.trace_runs.iter().copied().collect(),

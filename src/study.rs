@@ -7,16 +7,18 @@
 //! for a shard, and `manifest.json` last; then print the human tables (or `--json`).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use clap::Args;
+use polarity_runner::checkpoint::{Checkpoint, CheckpointSink, ResumeState, StudyIdentity};
 use polarity_runner::experiment::{StudyKind, StudyPlan, StudyTally, summary_json, write_results};
 use polarity_runner::merge::ShardRecord;
 use polarity_runner::output::{BUILD, MANIFEST_FILE, TALLY_FILE, VERSION, utc_iso8601};
 use polarity_runner::summary::PrecisionReport;
 use polarity_runner::{
     DiscardRows, Manifest, OutputDir, RunFiles, Shard, Study, TraceSelection, run_study,
+    run_study_from,
 };
 
 use crate::report;
@@ -41,6 +43,15 @@ pub struct StudyFlags {
     /// Replace the study files in an existing, non-empty --out folder.
     #[arg(long)]
     pub force: bool,
+    /// Continue the study in --out from its last checkpoint (after a kill, a crash or a full
+    /// disk); starts it when there is none, does nothing when it finished. Refused when the
+    /// checkpoint is of another study (scenario, seed, runs, arguments or version).
+    #[arg(long)]
+    pub resume: bool,
+    /// Seconds between two checkpoints of a study with --out (written at batch boundaries;
+    /// 0: after every batch). Shorter loses less work to a kill, longer syncs the disk less.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.5)]
+    pub checkpoint_interval: f64,
     /// Record trajectories of the first K runs of every arm (needs --out).
     #[arg(long, value_name = "K")]
     pub trace: Option<u64>,
@@ -75,6 +86,10 @@ pub struct Settings<'a> {
     pub out: Option<&'a PathBuf>,
     /// `--force`.
     pub force: bool,
+    /// `--resume`.
+    pub resume: bool,
+    /// `--checkpoint-interval`, in seconds.
+    pub checkpoint_interval: f64,
     /// `--trace` and `--trace-runs`.
     pub trace: TraceSelection,
     /// `--shard`, as written.
@@ -96,6 +111,8 @@ impl<'a> Settings<'a> {
             threads: flags.threads,
             out: flags.out.as_ref(),
             force: flags.force,
+            resume: flags.resume,
+            checkpoint_interval: flags.checkpoint_interval,
             trace: TraceSelection {
                 first: flags.trace.unwrap_or(0),
                 runs: flags.trace_runs.iter().copied().collect(),
@@ -162,6 +179,7 @@ pub fn manifest(
             [r.start, r.end]
         }),
         merged_from: None,
+        study_id: None,
         threads,
         started: utc_iso8601(started),
         finished: utc_iso8601(SystemTime::now()),
@@ -196,6 +214,69 @@ pub fn print_results(
         StudyKind::Batch => report::print_batch(out, plan, acc, elapsed, folder)?,
     }
     Ok(())
+}
+
+/// `--checkpoint-interval SECONDS`, checked: finite, 0 to one day.
+fn checkpoint_interval(seconds: f64) -> Result<std::time::Duration, Failure> {
+    if !(0.0..=86_400.0).contains(&seconds) {
+        return Err(Failure::input(format!(
+            "--checkpoint-interval must be between 0 and 86400 seconds, not {seconds}"
+        )));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+/// What `--resume` found in the output folder.
+enum ResumePoint {
+    /// No checkpoint: start the study.
+    Start,
+    /// An unfinished study of the same identity: continue it.
+    Continue(Box<Checkpoint>),
+    /// The same study, finished: nothing to do.
+    Finished,
+}
+
+/// Reads the checkpoint (or, for a finished study, the manifest) in `path` for `--resume` and
+/// compares it with this study's identity.
+fn resume_point(path: &Path, identity: &StudyIdentity) -> Result<ResumePoint, Failure> {
+    if !path.is_dir() {
+        return Ok(ResumePoint::Start);
+    }
+    let other = |what: &str, diff: String| {
+        Failure::input(format!(
+            "--resume: the {what} in {} is of another study: {diff}; resume it with the command \
+             that started it, or pass --force instead of --resume to start this study over",
+            path.display()
+        ))
+    };
+    let manifest_path = path.join(MANIFEST_FILE);
+    if manifest_path.is_file() {
+        // Finished (the manifest is written last): this study, or another one?
+        let text = std::fs::read_to_string(&manifest_path).unwrap_or_default();
+        let manifest: Option<Manifest> = serde_json::from_str(&text).ok();
+        return match manifest {
+            Some(m) if m.study_id.as_deref() == Some(identity.fingerprint().as_str()) => {
+                Ok(ResumePoint::Finished)
+            }
+            Some(m) if m.study_id.is_some() => Err(other(
+                "finished study",
+                StudyIdentity::differences_from_manifest(&m, identity),
+            )),
+            _ => Err(Failure::input(format!(
+                "--resume: {} holds a finished study that does not record its identity (an \
+                 older version's, or a merge), so it cannot tell whether it is this study; pass \
+                 --force instead of --resume to run it again, or choose another --out",
+                path.display()
+            ))),
+        };
+    }
+    match Checkpoint::read(path)? {
+        None => Ok(ResumePoint::Start),
+        Some(ck) => match ck.identity.differences(identity) {
+            Some(diff) => Err(other("checkpoint", diff)),
+            None => Ok(ResumePoint::Continue(Box::new(ck))),
+        },
+    }
 }
 
 /// Runs `prepared` with `settings` and writes its folder; prints the results to `out`.
@@ -239,9 +320,51 @@ pub fn execute(
     plan.runs = study.runs;
     plan.trace = study.trace.clone();
 
-    let folder = match settings.out {
-        Some(path) => Some(OutputDir::prepare(path, settings.force)?),
-        None => None,
+    let interval = checkpoint_interval(settings.checkpoint_interval)?;
+    let identity = StudyIdentity::new(&plan, &study, &scenario_files);
+    let study_id = identity.fingerprint();
+    let resume = match settings.out {
+        Some(path) if settings.resume => {
+            if settings.force {
+                return Err(Failure::input(
+                    "--resume continues the study in the --out folder and --force replaces \
+                     it: pass one or the other",
+                ));
+            }
+            resume_point(path, &identity)?
+        }
+        None if settings.resume => {
+            return Err(Failure::input(
+                "--resume continues a study from the checkpoint in its output folder, so it \
+                 needs --out DIR",
+            ));
+        }
+        _ => ResumePoint::Start,
+    };
+    if let (ResumePoint::Finished, Some(path)) = (&resume, settings.out) {
+        if settings.json {
+            // What the finished study printed: its summary.json.
+            let summary = path.join(polarity_runner::output::SUMMARY_FILE);
+            let bytes = std::fs::read(&summary).map_err(|e| {
+                Failure::Runtime(anyhow::anyhow!("cannot read {}: {e}", summary.display()))
+            })?;
+            out.write_all(&bytes)?;
+        } else if !settings.quiet {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "note: the study in {} already finished; nothing to do",
+                path.display()
+            );
+        }
+        return Ok(());
+    }
+
+    let folder = match (settings.out, &resume) {
+        (Some(path), ResumePoint::Continue(_)) => Some(OutputDir::open(path)?),
+        // With --resume and no checkpoint, the folder's study files (an attempt killed
+        // before its first checkpoint) are replaced.
+        (Some(path), _) => Some(OutputDir::prepare(path, settings.force || settings.resume)?),
+        (None, _) => None,
     };
     if let Some(dir) = &folder {
         for (name, content) in &scenario_files {
@@ -252,9 +375,19 @@ pub fn execute(
     let bar = ProgressBar::new(!settings.quiet && std::io::stderr().is_terminal());
     let result = match &folder {
         Some(dir) => {
-            let mut files = RunFiles::start_for(dir, &study, plan.kind)?;
-            let result = run_study(&study, &mut files, &bar)?;
-            files.finish()?;
+            let (files, from) = match resume {
+                ResumePoint::Continue(ck) => (
+                    RunFiles::resume(dir, &ck.files, !study.trace.is_empty())?,
+                    Some(ResumeState::from(&*ck)),
+                ),
+                _ => (RunFiles::start_for(dir, &study, plan.kind)?, None),
+            };
+            let plan_so_far = from.as_ref().and_then(|f| f.precision_plan);
+            let start = study.run_range().start;
+            let mut sink = CheckpointSink::new(files, dir.path(), identity, start, plan_so_far)
+                .every(interval);
+            let result = run_study_from(&study, &mut sink, &bar, from)?;
+            sink.finish()?;
             result
         }
         None => run_study(&study, &mut DiscardRows, &bar)?,
@@ -274,8 +407,11 @@ pub fn execute(
                     .as_bytes(),
             )?;
         }
-        let m = manifest(&plan, result.runs, shard, study.threads, started, elapsed);
+        let mut m = manifest(&plan, result.runs, shard, study.threads, started, elapsed);
+        m.study_id = Some(study_id);
         dir.write(MANIFEST_FILE, m.to_json().as_bytes())?;
+        // Complete: the manifest now records the study's fingerprint for --resume.
+        polarity_runner::checkpoint::remove(dir.path())?;
     }
     if settings.quiet && !settings.json {
         return Ok(());

@@ -6,6 +6,8 @@
 //! * `reproducible`: identical bytes across thread counts and invocations; precision.
 //! * `files`: the content of summary.json, runs.csv, trajectories.csv, manifest.json.
 //! * `errors`: exit codes and messages for bad input and failures; a closed stdout.
+//! * `resume`: studies killed (SIGKILL) at many points and resumed give identical bytes;
+//!   `--resume` refuses another study's or a damaged checkpoint.
 //! * `robustness`: unwritable folders, full disks, closed and full stdout, every class of bad
 //!   argument, resource limits checked before work starts.
 //! * `scenarios`: `validate`, `scenarios`, `show`, `--help`.
@@ -21,6 +23,8 @@ mod errors;
 mod files;
 #[path = "cli/reproducible.rs"]
 mod reproducible;
+#[path = "cli/resume.rs"]
+mod resume;
 #[path = "cli/robustness.rs"]
 mod robustness;
 #[path = "cli/scenarios.rs"]

@@ -6,7 +6,8 @@
 //! when the tests run as root, a real tiny tmpfs mounted for the test (ENOSPC). Either way the
 //! study must stop with exit code 1 and a readable error naming the file, and leave no final
 //! file that looks complete: `runs.csv`, `summary.json` and `manifest.json` must be absent,
-//! only `.partial` files (and a complete `scenario.ron`) may remain.
+//! only `.partial` files (and a complete `scenario.ron` and the last `checkpoint.json`) may
+//! remain.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -86,7 +87,7 @@ fn nothing_looks_complete(dir: &Path) {
     }
     for f in &files {
         assert!(
-            f.ends_with(".partial") || f == "scenario.ron",
+            f.ends_with(".partial") || f == "scenario.ron" || f == "checkpoint.json",
             "unexpected file {f} in {files:?}"
         );
     }
@@ -597,4 +598,94 @@ fn user_text_in_error_messages_is_escaped() {
     let out = run_loud(&s, &os(&["run", &bad])).code(2);
     assert_readable("forged id", &out.stderr);
     assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+}
+
+#[test]
+fn run_and_trace_limits_are_enforced_before_any_work_starts() {
+    let s = Sandbox::new();
+    // A world of 300 extra labs on daily steps: about 3 million trajectory rows per run.
+    let tiny = s.run(&["show", TINY]).ok().stdout;
+    let lab = "(id: \"x{i}\", nation: \"xc\", funding_usd_per_year: 1e8, \
+               funding_growth_per_year: 1.5, revenue_usd_per_year: 1e7, fleet_h100e: 100, \
+               reinvest_share: 0.5, algo_efficiency: 0.5, training_share: 0.2, cash_usd: 0),";
+    let labs: String = (0..300)
+        .map(|i| lab.replace("{i}", &i.to_string()))
+        .collect();
+    let big = s.write(
+        "many-labs.ron",
+        &tiny.replacen("firms: [", &format!("firms: [{labs}"), 1),
+    );
+    let daily = [
+        "--set",
+        "study.steps_per_year=365",
+        "--set",
+        "study.horizon_year=2050",
+    ];
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            vec!["run", TINY, "--runs", "1000000001", "--out", "o-runs"],
+            "o-runs",
+            "more than the limit of 1000000000 runs",
+        ),
+        (
+            vec![
+                "run",
+                TINY,
+                "--runs",
+                "18446744073709551615",
+                "--out",
+                "o-max",
+            ],
+            "o-max",
+            "more than the limit",
+        ),
+        (
+            [
+                &[
+                    "run", TINY, "--runs", "1000", "--trace", "1000", "--out", "o-trace",
+                ][..],
+                &daily[..],
+            ]
+            .concat(),
+            "o-trace",
+            "rows of trajectories.csv",
+        ),
+        (
+            [
+                &[
+                    "run",
+                    big.as_str(),
+                    "--runs",
+                    "2",
+                    "--trace",
+                    "1",
+                    "--out",
+                    "o-run",
+                ][..],
+                &daily[..],
+            ]
+            .concat(),
+            "o-run",
+            "one traced run",
+        ),
+    ];
+    for (args, dir, needle) in cases {
+        let start = Instant::now();
+        let out = run_loud(&s, &os(&args)).code(2);
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{args:?} was slow"
+        );
+        assert_readable(&format!("{args:?}"), &out.stderr);
+        assert!(out.stderr.contains(needle), "{args:?}: {}", out.stderr);
+        assert!(!s.path(dir).exists(), "{dir} was created");
+    }
+    // Inside the limits, tracing works.
+    run_loud(
+        &s,
+        &os(&[
+            "run", TINY, "--runs", "3", "--trace", "3", "--out", "o-ok", "-q",
+        ]),
+    )
+    .ok();
 }

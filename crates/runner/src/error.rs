@@ -52,6 +52,10 @@ pub enum RunnerError {
     /// message names the file, row and column of every problem.
     #[error("{0}")]
     Design(String),
+    /// `--resume` cannot continue from the folder's checkpoint: it is another study's, or
+    /// damaged, or the partial files no longer match it (the message says which and why).
+    #[error("{0}")]
+    Resume(String),
 }
 
 impl RunnerError {
@@ -66,6 +70,7 @@ impl RunnerError {
                 | RunnerError::Mismatch(_)
                 | RunnerError::Shard(_)
                 | RunnerError::Design(_)
+                | RunnerError::Resume(_)
         )
     }
 

@@ -15,6 +15,7 @@
 //! * [`summary`]: `summary.json`, computed from a tally alone.
 //! * [`rows`]: the stable byte format of `runs.csv` and `trajectories.csv`.
 //! * [`output`]: the output folder, `.partial` files renamed into place, `manifest.json`.
+//! * [`checkpoint`]: `checkpoint.json` at batch boundaries, and `--resume` from it.
 //! * [`stats`]: Wilson and Newcombe intervals, exact quantiles, run counts for a precision.
 //!
 //! **Architecture invariant:** every file this crate writes except `manifest.json` is a pure
@@ -24,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+pub mod checkpoint;
 pub mod design;
 pub mod error;
 pub mod experiment;
@@ -43,7 +45,7 @@ pub use output::{Manifest, OutputDir, RunFiles};
 pub use shard::Shard;
 pub use study::{
     Arm, DiscardRows, Progress, RecordSink, RunRecord, Runner, ScenarioSampler, Study, StudyResult,
-    TraceSelection, run_study,
+    TraceSelection, run_study, run_study_from,
 };
 pub use summary::{ScenarioIdentity, Summary};
 pub use tally::Tally;

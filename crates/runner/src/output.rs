@@ -16,6 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::{CHECKPOINT_FILE, FileState, Fnv, reopen};
 use crate::error::RunnerError;
 use crate::experiment::StudyKind;
 use crate::rows::{runs_header, trajectories_header};
@@ -39,7 +40,7 @@ pub const ARMS_DIR: &str = "arms";
 
 /// Every file a study may write into its output folder (`--force` removes these first, and
 /// the `.ron` files in [`ARMS_DIR`]).
-pub const STUDY_FILES: [&str; 12] = [
+pub const STUDY_FILES: [&str; 13] = [
     SUMMARY_FILE,
     RUNS_FILE,
     TRAJECTORIES_FILE,
@@ -52,6 +53,7 @@ pub const STUDY_FILES: [&str; 12] = [
     "points.txt",
     crate::fan::FAN_FILE,
     "report.html",
+    CHECKPOINT_FILE,
 ];
 
 /// The file name of arm `k`'s scenario inside [`ARMS_DIR`].
@@ -110,6 +112,16 @@ impl OutputDir {
         })
     }
 
+    /// An existing folder, as it is (to continue a study in it with `--resume`).
+    pub fn open(path: &Path) -> Result<Self, RunnerError> {
+        if !path.is_dir() {
+            return Err(RunnerError::OutputNotFolder(path.to_path_buf()));
+        }
+        Ok(OutputDir {
+            path: path.to_path_buf(),
+        })
+    }
+
     /// The folder.
     pub fn path(&self) -> &Path {
         &self.path
@@ -130,6 +142,23 @@ impl OutputDir {
             partial,
             target: self.path.join(name),
             written: 0,
+            hash: Fnv::default(),
+        })
+    }
+
+    /// Continues writing `name` from a checkpoint: `name.partial` (or `name`, when it was
+    /// already renamed) must begin with the checkpointed bytes; it is cut to them and
+    /// appended to ([`crate::checkpoint::reopen`]).
+    pub fn resume(&self, state: &FileState) -> Result<PartialFile, RunnerError> {
+        let file = reopen(&self.path, state)?;
+        let mut hash = Fnv::default();
+        hash.set(&state.hash);
+        Ok(PartialFile {
+            writer: BufWriter::with_capacity(1 << 16, file),
+            partial: self.path.join(format!("{}{PARTIAL_SUFFIX}", state.name)),
+            target: self.path.join(&state.name),
+            written: state.len,
+            hash,
         })
     }
 
@@ -165,12 +194,15 @@ pub struct PartialFile {
     partial: PathBuf,
     target: PathBuf,
     written: u64,
+    /// FNV-1a of the bytes written, for checkpoints.
+    hash: Fnv,
 }
 
 impl PartialFile {
     /// Appends bytes.
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<(), RunnerError> {
         self.written += bytes.len() as u64;
+        self.hash.update(bytes);
         self.writer
             .write_all(bytes)
             .map_err(|e| RunnerError::io("write", &self.partial, e))
@@ -191,6 +223,26 @@ impl PartialFile {
         self.writer
             .flush()
             .map_err(|e| RunnerError::io("write", &self.partial, e))
+    }
+
+    /// Flushes buffered bytes to disk and returns the file's state (final name, length,
+    /// hash), for a checkpoint.
+    pub fn sync(&mut self) -> Result<FileState, RunnerError> {
+        self.flush()?;
+        self.writer
+            .get_ref()
+            .sync_data()
+            .map_err(|e| RunnerError::io("write", &self.partial, e))?;
+        let name = self
+            .target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(FileState {
+            name,
+            len: self.written,
+            hash: self.hash.hex(),
+        })
     }
 
     /// Flushes the file to disk and renames it to its final name.
@@ -252,6 +304,40 @@ impl RunFiles {
             t.flush()?;
         }
         Ok(())
+    }
+
+    /// Flushes both files to disk and returns their states, for a checkpoint.
+    pub fn sync(&mut self) -> Result<Vec<FileState>, RunnerError> {
+        let mut states = vec![self.runs.sync()?];
+        if let Some(t) = &mut self.trajectories {
+            states.push(t.sync()?);
+        }
+        Ok(states)
+    }
+
+    /// Continues the files of a study from a checkpoint's `states` (each file cut to its
+    /// checkpointed length). The study must trace runs exactly when a `trajectories.csv`
+    /// state is present.
+    pub fn resume(
+        dir: &OutputDir,
+        states: &[FileState],
+        traced: bool,
+    ) -> Result<Self, RunnerError> {
+        let state = |name: &str| states.iter().find(|s| s.name == name);
+        let missing = |name: &str| {
+            RunnerError::Resume(format!(
+                "the checkpoint in {} does not record {name}; pass --force instead of --resume \
+                 to start the study over",
+                dir.path().display()
+            ))
+        };
+        let runs = dir.resume(state(RUNS_FILE).ok_or_else(|| missing(RUNS_FILE))?)?;
+        let trajectories = match (traced, state(TRAJECTORIES_FILE)) {
+            (true, Some(t)) => Some(dir.resume(t)?),
+            (true, None) => return Err(missing(TRAJECTORIES_FILE)),
+            (false, _) => None,
+        };
+        Ok(RunFiles { runs, trajectories })
     }
 
     /// Starts the files with the given header lines (`None`: no `trajectories.csv`).
@@ -328,6 +414,10 @@ pub struct Manifest {
     /// For a merge: the shard folders merged, in shard order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_from: Option<Vec<String>>,
+    /// The fingerprint of the study's identity (what `--resume` compares, see
+    /// [`crate::checkpoint::StudyIdentity::fingerprint`]), for a study run with `--out`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub study_id: Option<String>,
     /// Worker threads.
     pub threads: usize,
     /// Start time, UTC, ISO 8601.

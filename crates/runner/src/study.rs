@@ -33,6 +33,7 @@ use polarity_scenario::ScenarioFile;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::ResumeState;
 use crate::error::RunnerError;
 use crate::experiment::{ArmPairs, StudyTally};
 use crate::rows::{push_run_line, push_trace_lines};
@@ -54,6 +55,24 @@ pub const PILOT_RUNS: u64 = 1000;
 
 /// Most worker threads a study may ask for.
 pub const MAX_THREADS: usize = 1024;
+
+/// Most runs a study may ask for (`--runs`), the scenario's own limit on `study.runs`.
+pub const MAX_RUNS: u64 = polarity_scenario::limits::MAX_RUNS;
+
+/// Most `trajectories.csv` rows one traced simulation may produce (steps × agents): about
+/// 0.7 GB of memory while its batch is written.
+pub const MAX_TRACE_ROWS_PER_RUN: u64 = 2_000_000;
+
+/// Most `trajectories.csv` rows a study may write (about 20 GB of text).
+pub const MAX_TRACE_ROWS: u64 = 100_000_000;
+
+/// Trajectory rows held in memory per batch at most (the traced simulations of a batch are
+/// cut to fit, down to one).
+pub const TRACE_ROWS_PER_BATCH: u64 = 2_000_000;
+
+/// Values of the per-step bloc series (capability and chip stock, for fan charts) held in
+/// memory per batch at most: a batch of worlds with many blocs and steps holds fewer runs.
+pub const SERIES_VALUES_PER_BATCH: u64 = 16_000_000;
 
 /// Where a run's parameters come from.
 pub trait Sampler: Send + Sync {
@@ -157,17 +176,27 @@ pub struct Arm {
     sampler: Box<dyn Sampler>,
     names: AgentNames,
     row_prefix: String,
+    /// Trajectory rows of one traced run (steps × agents, from run 0's world).
+    trace_rows: u64,
+    /// Values of one run's per-step bloc series (blocs × (horizon + 1) × 2).
+    series_values: u64,
 }
 
 impl Arm {
     /// An arm sampling from `sampler`, with no prefix columns.
     pub fn new(sampler: Box<dyn Sampler>) -> Self {
         // Agent lists do not vary between runs: learn the names from any one sample.
-        let names = AgentNames::of(&Prepared::new(&sampler.sample(0, 0, &mut Vec::new())));
+        let prepared = Prepared::new(&sampler.sample(0, 0, &mut Vec::new()));
+        let names = AgentNames::of(&prepared);
+        let agents =
+            (names.blocs.len() + names.nations.len() + names.firms.len() + names.fabs.len()) as u64;
+        let blocs = names.blocs.len() as u64;
         Arm {
             sampler,
             names,
             row_prefix: String::new(),
+            trace_rows: u64::from(prepared.max_steps).saturating_mul(agents),
+            series_values: (u64::from(prepared.horizon_steps) + 1).saturating_mul(blocs * 2),
         }
     }
 
@@ -240,6 +269,13 @@ impl Study {
         if self.runs == 0 {
             return bad("--runs must be at least 1".into());
         }
+        if self.runs > MAX_RUNS {
+            return bad(format!(
+                "--runs {} is more than the limit of {MAX_RUNS} runs; split the study into \
+                 shards (--shard) or studies with other seeds",
+                self.runs
+            ));
+        }
         if self.threads == 0 || self.threads > MAX_THREADS {
             return bad(format!(
                 "--threads must be between 1 and {MAX_THREADS}, not {}",
@@ -262,6 +298,7 @@ impl Study {
                 self.runs - 1
             ));
         }
+        self.check_trace_size()?;
         if let (Some(_), Some(shard)) = (self.precision, self.shard) {
             return bad(format!(
                 "--precision cannot be combined with --shard {shard}: its pilot needs the \
@@ -282,6 +319,48 @@ impl Study {
                 arm.names.blocs.join(","),
                 blocs.join(",")
             ));
+        }
+        Ok(())
+    }
+
+    /// The number of traced run indices in the study's run range.
+    pub fn traced_runs(&self) -> u64 {
+        let range = self.run_range();
+        let first = self.trace.first.clamp(range.start, range.end) - range.start;
+        let listed = self
+            .trace
+            .runs
+            .range(range.start.max(self.trace.first)..range.end)
+            .count() as u64;
+        first + listed
+    }
+
+    /// Refuses tracing that would not fit in memory or on a disk, before any run: one traced
+    /// run of more than [`MAX_TRACE_ROWS_PER_RUN`] rows, or more than [`MAX_TRACE_ROWS`] in
+    /// all (estimated from run 0's world: steps to the horizon plus the longest window, times
+    /// agents).
+    fn check_trace_size(&self) -> Result<(), RunnerError> {
+        if self.trace.is_empty() {
+            return Ok(());
+        }
+        let per_run = self.arms.iter().map(|a| a.trace_rows).max().unwrap_or(0);
+        if per_run > MAX_TRACE_ROWS_PER_RUN {
+            return Err(RunnerError::Settings(format!(
+                "one traced run of this scenario writes about {per_run} rows of \
+                 trajectories.csv (steps × agents), more than the limit of \
+                 {MAX_TRACE_ROWS_PER_RUN}; trace a scenario with fewer steps or agents, or \
+                 do not trace (--trace, --trace-runs)"
+            )));
+        }
+        let per_index: u64 = self.arms.iter().map(|a| a.trace_rows).sum();
+        let traced = self.traced_runs();
+        let total = traced.saturating_mul(per_index);
+        if total > MAX_TRACE_ROWS {
+            return Err(RunnerError::Settings(format!(
+                "tracing {traced} runs writes about {total} rows of trajectories.csv, more \
+                 than the limit of {MAX_TRACE_ROWS} (about 20 GB); trace fewer runs \
+                 (--trace, --trace-runs)"
+            )));
         }
         Ok(())
     }
@@ -343,6 +422,13 @@ pub trait RecordSink {
     /// Does nothing by default.
     fn batch_done(&mut self, next_run: u64, tallies: &StudyTally) -> Result<(), RunnerError> {
         let _ = (next_run, tallies);
+        Ok(())
+    }
+
+    /// Called once a `--precision` pilot has chosen the run count: the pilot asked for
+    /// `needed` runs, the study makes `total`. Does nothing by default.
+    fn precision_planned(&mut self, needed: u64, total: u64) -> Result<(), RunnerError> {
+        let _ = (needed, total);
         Ok(())
     }
 }
@@ -521,12 +607,21 @@ impl<'a> Runner<'a> {
     /// most [`TRACED_RUNS_PER_BATCH`] traced simulations, but always at least one run index.
     fn batch_end(&self, start: u64, limit: u64) -> u64 {
         let arms = self.study.arms.len().max(1) as u64;
-        let end = start.saturating_add((BATCH_RUNS / arms).max(1)).min(limit);
+        // Bloc series held per run index (all arms): a batch holds at most
+        // SERIES_VALUES_PER_BATCH of them, and at least one run index.
+        let series: u64 = self.study.arms.iter().map(|a| a.series_values).sum();
+        let by_memory = (SERIES_VALUES_PER_BATCH / series.max(1)).max(1);
+        let end = start
+            .saturating_add((BATCH_RUNS / arms).max(1).min(by_memory))
+            .min(limit);
         let trace = &self.study.trace;
         if trace.is_empty() {
             return end;
         }
-        let most_traced = (TRACED_RUNS_PER_BATCH / arms).max(1);
+        let rows: u64 = self.study.arms.iter().map(|a| a.trace_rows).sum();
+        let most_traced = (TRACED_RUNS_PER_BATCH / arms)
+            .max(1)
+            .min((TRACE_ROWS_PER_BATCH / rows.max(1)).max(1));
         let mut traced = 0;
         for run in start..end {
             if trace.contains(run) {
@@ -604,14 +699,36 @@ pub fn run_study(
     sink: &mut dyn RecordSink,
     progress: &dyn Progress,
 ) -> Result<StudyResult, RunnerError> {
+    run_study_from(study, sink, progress, None)
+}
+
+/// As [`run_study`], continuing from a checkpoint when `from` is given: its accumulators,
+/// from its next run index (and, with `--precision`, with the run count its pilot chose).
+/// The result, and the rows handed to `sink`, are those of the uninterrupted study from that
+/// run on.
+pub fn run_study_from(
+    study: &Study,
+    sink: &mut dyn RecordSink,
+    progress: &dyn Progress,
+    from: Option<ResumeState>,
+) -> Result<StudyResult, RunnerError> {
     study.check()?;
     let runner = Runner::new(study)?;
-    let mut acc = runner.empty_tallies();
+    let (mut acc, next, plan) = match from {
+        Some(r) => (r.tallies, Some(r.next_run), r.precision_plan),
+        None => (runner.empty_tallies(), None, None),
+    };
     let arms = study.arms.len() as u64;
+    // Progress counts every simulation of the study, those already done included.
+    let resume_at = |range: &Range<u64>| {
+        let at = next.unwrap_or(range.start).clamp(range.start, range.end);
+        progress.advance((at - range.start).saturating_mul(arms));
+        at..range.end
+    };
     let Some(eps) = study.precision else {
         let range = study.run_range();
         progress.planned((range.end - range.start).saturating_mul(arms));
-        runner.run_range(range.clone(), &mut acc, sink, progress)?;
+        runner.run_range(resume_at(&range), &mut acc, sink, progress)?;
         return Ok(StudyResult {
             tallies: acc.arms,
             pairs: acc.pairs,
@@ -621,17 +738,29 @@ pub fn run_study(
         });
     };
     let pilot = PILOT_RUNS.min(study.runs);
-    progress.planned(pilot.saturating_mul(arms));
-    runner.run_range(0..pilot, &mut acc, sink, progress)?;
-    let needed = acc
-        .arms
-        .iter()
-        .map(|t| runs_needed(&t.outcomes.in_order(), t.runs, eps))
-        .max()
-        .unwrap_or(0);
-    let total = needed.clamp(pilot, study.runs);
-    progress.planned(total.saturating_mul(arms));
-    runner.run_range(pilot..total, &mut acc, sink, progress)?;
+    let (needed, total) = match plan {
+        Some(plan) => {
+            progress.planned(plan.1.saturating_mul(arms));
+            progress.advance(next.unwrap_or(0).min(plan.1).saturating_mul(arms));
+            plan
+        }
+        None => {
+            progress.planned(pilot.saturating_mul(arms));
+            runner.run_range(resume_at(&(0..pilot)), &mut acc, sink, progress)?;
+            let needed = acc
+                .arms
+                .iter()
+                .map(|t| runs_needed(&t.outcomes.in_order(), t.runs, eps))
+                .max()
+                .unwrap_or(0);
+            let total = needed.clamp(pilot, study.runs);
+            sink.precision_planned(needed, total)?;
+            progress.planned(total.saturating_mul(arms));
+            (needed, total)
+        }
+    };
+    let from = next.unwrap_or(pilot).clamp(pilot, total);
+    runner.run_range(from..total, &mut acc, sink, progress)?;
     let achieved = acc
         .arms
         .iter()
