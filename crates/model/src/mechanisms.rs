@@ -697,7 +697,9 @@ pub fn at(hist: &[f64], pos: f64) -> f64 {
     } else {
         pos.clamp(0.0, last as f64)
     };
-    let i = (pos.floor() as usize).min(last);
+    // `pos` is clamped to [0, last]: truncation is floor, without a libm call (x86-64's
+    // baseline has no rounding instruction, so `floor` is a function call in the hot path).
+    let i = (pos as usize).min(last);
     let frac = pos - i as f64;
     if frac <= 0.0 || i == last {
         return hist[i];
@@ -759,7 +761,8 @@ pub fn catch_up(
         return reach(0.0).min(hist[0]);
     }
     // Largest whole step j <= upto with hist[j] <= reach(j) (the predicate holds on a prefix).
-    let (mut lo, mut hi) = (0usize, (upto.floor() as usize).min(last));
+    // `upto` is clamped to [0, last]: truncation is floor.
+    let (mut lo, mut hi) = (0usize, (upto as usize).min(last));
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
         if hist[mid] <= reach(mid as f64) {
