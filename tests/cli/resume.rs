@@ -427,9 +427,8 @@ fn resume_refuses_another_study_with_exit_2() {
     let out = s.run(&["run", TINY, "--runs", "10", "--resume"]).code(2);
     assert!(out.stderr.contains("--out"), "{}", out.stderr);
     for bad in ["-1", "NaN", "1e9"] {
-        let out = s
-            .run(&["run", TINY, "--runs", "10", "--checkpoint-interval", bad])
-            .code(2);
+        let flag = format!("--checkpoint-interval={bad}");
+        let out = s.run(&["run", TINY, "--runs", "10", &flag]).code(2);
         assert!(
             out.stderr
                 .contains("--checkpoint-interval must be between 0 and 86400"),
