@@ -58,9 +58,9 @@ fn peak_heap_is_flat_in_the_number_of_runs() {
     // The output grew 250-fold: it was streamed, not held.
     assert!(large_csv > 200 * small_csv, "{small_csv} vs {large_csv}");
     // From 1,000 to 100,000 runs the peak grows by a bounded amount (measured +24%, 0.8 MB):
-    // a second batch in flight (1,000 runs are one batch) and the fan histograms, which are
-    // dense between the lowest and highest value seen on a fixed grid and widen until the
-    // extremes have been seen. Holding anything per run would add at least 100,000 × (the
+    // the fan histograms are dense between the lowest and highest value seen on a fixed grid,
+    // so they widen until the extremes have been seen (batches are the same size: one batch
+    // is run, reduced and written before the next starts). Holding anything per run would add at least 100,000 × (the
     // ~290-byte row, or 2 × 53 × 8-byte series) = 29 MB or more.
     assert!(
         (mid as f64) < 1.5 * small as f64,
