@@ -338,6 +338,10 @@ pub fn post_threshold_acceleration<F: DerefMut<Target = FirmAgent>>(
     }
 }
 
+/// Blocs whose lagged frontiers [`diffusion`] reads once per step rather than once per firm
+/// (a fixed-size array on the stack; worlds with more blocs read the rest per firm).
+const DIFFUSION_CACHED_BLOCS: usize = 16;
+
 /// Mechanism 6: diffusion through lagged bloc and world frontiers.
 pub fn diffusion<F: DerefMut<Target = FirmAgent>>(
     p: &Prepared,
@@ -357,25 +361,40 @@ pub fn diffusion<F: DerefMut<Target = FirmAgent>>(
     let world_known = m::at(&frontier.world_discoveries, known_cross);
     let world_own = m::at(&frontier.world_own_eff, lag_cross);
     let world_ai = m::at(&frontier.world_ai_eff, lag_cross);
+    // The lagged bloc frontiers are the same for every firm of a bloc: read them once per
+    // bloc (for the first DIFFUSION_CACHED_BLOCS blocs; others per firm), not once per firm.
+    let bloc_values = |b: usize| {
+        [
+            m::at(&frontier.bloc_discoveries[b], known_in),
+            m::at(&frontier.bloc_discoveries[b], known_cross),
+            m::at(&frontier.own_eff[b], lag_in),
+            m::at(&frontier.ai_eff[b], lag_in),
+        ]
+    };
+    let mut cached = [[0.0; 4]; DIFFUSION_CACHED_BLOCS];
+    let n_cached = p.bloc_ids.len().min(DIFFUSION_CACHED_BLOCS);
+    for (b, values) in cached.iter_mut().enumerate().take(n_cached) {
+        *values = bloc_values(b);
+    }
     for mut f in firms {
         let b = f.bloc;
+        let [bloc_known_in, bloc_known_cross, bloc_own, bloc_ai] = match cached.get(b) {
+            Some(values) if b < n_cached => *values,
+            _ => bloc_values(b),
+        };
         let own = &frontier.firm_discoveries[f.idx * hist..(f.idx + 1) * hist];
         let known = m::known_efficiency(
             f.base_eff,
             drift_so_far,
-            m::at(&frontier.bloc_discoveries[b], known_in),
+            bloc_known_in,
             world_known,
-            m::at(&frontier.bloc_discoveries[b], known_cross),
+            bloc_known_cross,
             own[k1],
             m::at(own, known_in),
         );
         // Initial differences close through the lagged frontiers.
-        f.own_eff = m::diffuse(known, m::at(&frontier.own_eff[b], lag_in), world_own);
-        f.ai_eff = m::diffuse(
-            f.ai_eff,
-            m::at(&frontier.ai_eff[b], lag_in),
-            share * world_ai,
-        );
+        f.own_eff = m::diffuse(known, bloc_own, world_own);
+        f.ai_eff = m::diffuse(f.ai_eff, bloc_ai, share * world_ai);
     }
 }
 
