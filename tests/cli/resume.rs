@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Outcome, Sandbox, TINY};
+use crate::support::{Sandbox, TINY, run_with_file_size_limit};
 
 /// Files that differ between identical studies, or that only a resumable study has.
 const VARYING: [&str; 2] = ["manifest.json", "checkpoint.json"];
@@ -513,25 +513,6 @@ fn a_damaged_checkpoint_or_partial_file_is_refused() {
         &s.path("c"),
         "forced over a damaged study",
     );
-}
-
-/// Runs `polarity ARGS…` under `ulimit -f BLOCKS`, SIGXFSZ ignored.
-fn run_with_file_size_limit(s: &Sandbox, blocks: u64, args: &[&str]) -> Outcome {
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" \"$@\""
-        ))
-        .arg(env!("CARGO_BIN_EXE_polarity"))
-        .args(args)
-        .current_dir(s.path(""))
-        .output()
-        .expect("run sh");
-    Outcome {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 #[cfg(unix)]

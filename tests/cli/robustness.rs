@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Outcome, Sandbox, TINY};
+use crate::support::{Outcome, Sandbox, TINY, run_with_file_size_limit};
 
 /// Asserts a readable error: starts with `error:`, no panic, no backtrace, no debug dump.
 #[track_caller]
@@ -137,25 +137,6 @@ fn a_final_name_taken_by_a_folder_fails_cleanly() {
 // ---------------------------------------------------------------------------------------------
 // Full disks
 // ---------------------------------------------------------------------------------------------
-
-/// Runs `polarity ARGS…` under `ulimit -f BLOCKS` (512-byte blocks), SIGXFSZ ignored.
-fn run_with_file_size_limit(s: &Sandbox, blocks: u64, args: &[&str]) -> Outcome {
-    let script = format!("trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" \"$@\"",);
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_polarity"))
-        .args(args)
-        .current_dir(s.path(""))
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .expect("run sh");
-    Outcome {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 #[cfg(unix)]
 #[test]

@@ -115,3 +115,25 @@ pub fn tiny_with(sandbox: &Sandbox, field: &str, new: &str) -> String {
             .expect("end of value");
     format!("{} {new}{}", &source[..value_start], &source[value_end..])
 }
+
+/// Runs `polarity ARGS…` in `s` under `ulimit -f BLOCKS` (512-byte blocks) with SIGXFSZ
+/// ignored, so that a write past the limit fails with EFBIG like a full disk (and with
+/// `RUST_BACKTRACE=1`, so that a panic would show).
+#[cfg(unix)]
+pub fn run_with_file_size_limit(s: &Sandbox, blocks: u64, args: &[&str]) -> Outcome {
+    let script = format!("trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" \"$@\"");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_polarity"))
+        .args(args)
+        .current_dir(s.path(""))
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("run sh");
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
