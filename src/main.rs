@@ -20,7 +20,6 @@ mod study;
 mod sweep;
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -79,38 +78,9 @@ pub struct RunArgs {
     /// Scenario: a path to a .ron file or the name of an embedded scenario.
     #[arg(value_name = "SCENARIO", default_value = "baseline")]
     pub scenario: String,
-    /// Number of runs [default: the scenario's study.runs]; with --precision, the most runs
-    /// it may use.
-    #[arg(long, value_name = "N")]
-    pub runs: Option<u64>,
-    /// Study seed [default: the scenario's study.seed].
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_name = "T")]
-    pub threads: Option<usize>,
-    /// Write the study's files (summary.json, runs.csv, scenario.ron, manifest.json, and
-    /// trajectories.csv when tracing) into this folder.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Replace the study files in an existing, non-empty --out folder.
-    #[arg(long)]
-    pub force: bool,
-    /// Continue the study in --out from its last checkpoint (after a kill, a crash or a full
-    /// disk); starts it when there is none, does nothing when it finished. Refused when the
-    /// checkpoint is of another study (scenario, seed, runs, arguments or version).
-    #[arg(long)]
-    pub resume: bool,
-    /// Seconds between two checkpoints of a study with --out (written at batch boundaries;
-    /// 0: after every batch). Shorter loses less work to a kill, longer syncs the disk less.
-    #[arg(long, value_name = "SECONDS", default_value_t = 0.5)]
-    pub checkpoint_interval: f64,
-    /// Record trajectories of the first K runs in trajectories.csv (needs --out).
-    #[arg(long, value_name = "K")]
-    pub trace: Option<u64>,
-    /// Record trajectories of these runs (0-based run indices, comma-separated; needs --out).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub trace_runs: Vec<u64>,
+    /// The flags every study command has.
+    #[command(flatten)]
+    pub study: study::StudyFlags,
     /// Override a scenario field, e.g. --set 'policy.rules[oct-2023].enforcement=0.9' or
     /// --set 'technology.algo_progress_per_year=LogNormal(2.8, 0.3)'. Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -119,20 +89,6 @@ pub struct RunArgs {
     /// probability's 95% CI half-width to at most EPS (at most --runs).
     #[arg(long, value_name = "EPS")]
     pub precision: Option<f64>,
-    /// Run only shard I of N (contiguous blocks of run indices, I from 1), or `slurm` to
-    /// take it from SLURM_ARRAY_TASK_ID/COUNT; merge the shard folders with `polarity merge`.
-    #[arg(long, value_name = "I/N|slurm")]
-    pub shard: Option<String>,
-    /// Print nothing but errors (and the JSON summary with --json); no progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Print summary.json to stdout instead of the table.
-    #[arg(long)]
-    pub json: bool,
-    /// After the study, draw its charts into DIR/plots/ and write DIR/report.html (needs
-    /// --out DIR).
-    #[arg(long)]
-    pub plot: bool,
 }
 
 /// Why a command stopped early; decides the exit code.

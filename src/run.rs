@@ -18,9 +18,10 @@ use crate::{Failure, RunArgs};
 
 /// Runs `polarity run` with `args`, printing to `out`.
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    crate::plot::check_flag(args.plot, args.out.as_deref(), args.shard.as_deref())?;
+    let flags = &args.study;
+    crate::plot::check_flag(flags.plot, flags.out.as_deref(), flags.shard.as_deref())?;
     let loaded = polarity_scenario::load(&args.scenario).map_err(|e| scenario_failure(&e))?;
-    if !args.quiet {
+    if !flags.quiet {
         print_warnings(&loaded.warnings);
     }
     let mut file = loaded.scenario;
@@ -54,22 +55,15 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Failure> {
         scenario_files: vec![(SCENARIO_FILE.to_string(), scenario_ron)],
     };
     let settings = Settings {
-        runs: args.runs,
-        seed: args.seed,
-        threads: args.threads,
-        out: args.out.as_ref(),
-        force: args.force,
-        resume: args.resume,
-        checkpoint_interval: args.checkpoint_interval,
-        trace: TraceSelection {
-            first: args.trace.unwrap_or(0),
-            runs: args.trace_runs.iter().copied().collect(),
-        },
-        shard: args.shard.as_deref(),
         precision: args.precision,
-        quiet: args.quiet,
-        json: args.json,
+        ..Settings::of(&args.study)
     };
     execute(prepared, &settings, out)?;
-    crate::plot::after_study(args.plot, args.out.as_deref(), args.quiet || args.json, out)
+    let flags = &args.study;
+    crate::plot::after_study(
+        flags.plot,
+        flags.out.as_deref(),
+        flags.quiet || flags.json,
+        out,
+    )
 }

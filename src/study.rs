@@ -24,10 +24,11 @@ use polarity_runner::{
 use crate::report;
 use crate::{Failure, progress::ProgressBar};
 
-/// Flags shared by `sweep` and `batch` (`run` has the same ones, plus `--precision`).
+/// Flags shared by `run`, `sweep` and `batch` (`run` adds `--set` and `--precision`).
 #[derive(Debug, Args)]
 pub struct StudyFlags {
-    /// Runs per arm [default: the (first) scenario's study.runs].
+    /// Runs (of every arm of a sweep or batch) [default: the (first) scenario's study.runs];
+    /// with `run --precision`, the most runs it may use.
     #[arg(long, value_name = "N")]
     pub runs: Option<u64>,
     /// Study seed [default: the (first) scenario's study.seed]. Every arm uses the same run
@@ -37,7 +38,8 @@ pub struct StudyFlags {
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
-    /// Write the study's files into this folder.
+    /// Write the study's files (summary.json, runs.csv, scenario.ron, manifest.json, and
+    /// trajectories.csv when tracing) into this folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Replace the study files in an existing, non-empty --out folder.
@@ -52,10 +54,12 @@ pub struct StudyFlags {
     /// 0: after every batch). Shorter loses less work to a kill, longer syncs the disk less.
     #[arg(long, value_name = "SECONDS", default_value_t = 0.5)]
     pub checkpoint_interval: f64,
-    /// Record trajectories of the first K runs of every arm (needs --out).
+    /// Record trajectories of the first K runs (of every arm) in trajectories.csv (needs
+    /// --out).
     #[arg(long, value_name = "K")]
     pub trace: Option<u64>,
-    /// Record trajectories of these runs of every arm (0-based, comma-separated; needs --out).
+    /// Record trajectories of these runs (of every arm; 0-based run indices, comma-separated;
+    /// needs --out).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub trace_runs: Vec<u64>,
     /// Run only shard I of N (contiguous blocks of run indices, I from 1), or `slurm` to

@@ -378,9 +378,10 @@ pub fn diffusion<F: DerefMut<Target = FirmAgent>>(
     }
     for mut f in firms {
         let b = f.bloc;
-        let [bloc_known_in, bloc_known_cross, bloc_own, bloc_ai] = match cached.get(b) {
-            Some(values) if b < n_cached => *values,
-            _ => bloc_values(b),
+        let [bloc_known_in, bloc_known_cross, bloc_own, bloc_ai] = if b < n_cached {
+            cached[b]
+        } else {
+            bloc_values(b)
         };
         let own = &frontier.firm_discoveries[f.idx * hist..(f.idx + 1) * hist];
         let known = m::known_efficiency(
